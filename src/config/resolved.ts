@@ -1,0 +1,103 @@
+// The resolved config: what the supervisor consumes after parsing and validation.
+// Same key names as the YAML (one name per idea); values normalised:
+//   durations -> milliseconds (number), sizes -> bytes (number, Infinity for "unlimited"),
+//   signals -> canonical "SIGTERM" form, paths -> absolute, env -> fully merged.
+// Being a typebox schema, it also travels over IPC (inspect) unchanged.
+import { type Static, Type } from "@sinclair/typebox";
+
+export const ResolvedProbe = Type.Union([
+  Type.Object({ kind: Type.Literal("default") }),
+  Type.Object({ kind: Type.Literal("notify") }),
+  Type.Object({ kind: Type.Literal("tcp"), host: Type.String(), port: Type.Integer() }),
+  Type.Object({ kind: Type.Literal("http"), url: Type.String(), status: Type.String() }),
+  Type.Object({ kind: Type.Literal("exec"), command: Type.String() }),
+  Type.Object({ kind: Type.Literal("log"), regex: Type.String() }),
+]);
+export type ResolvedProbe = Static<typeof ResolvedProbe>;
+
+export const ResolvedHook = Type.Object({ command: Type.String(), timeout: Type.Number() });
+export type ResolvedHook = Static<typeof ResolvedHook>;
+
+const HookPair = Type.Object({
+  success: Type.Optional(ResolvedHook),
+  error: Type.Optional(ResolvedHook),
+});
+
+export const ResolvedLogs = Type.Object({
+  max_size: Type.Number(),
+  max_files: Type.Integer(),
+  timestamps: Type.Boolean(),
+});
+export type ResolvedLogs = Static<typeof ResolvedLogs>;
+
+export const ResolvedService = Type.Object({
+  name: Type.String(),
+  command: Type.String(),
+  /** absolute */
+  working_dir: Type.String(),
+  /** the complete environment of the child (inherited + files + vars) */
+  env: Type.Record(Type.String(), Type.String()),
+  restart_policy: Type.Union([Type.Literal("always"), Type.Literal("on-failure"), Type.Literal("never")]),
+  backoff: Type.Number(),
+  backoff_max: Type.Number(),
+  /** null = unlimited */
+  max_restarts: Type.Union([Type.Integer(), Type.Null()]),
+  restart_reset: Type.Number(),
+  critical: Type.Boolean(),
+  depends_on: Type.Array(Type.String()),
+  /** false, true, or a shell command whose exit 0 means skip */
+  skip: Type.Union([Type.Boolean(), Type.String()]),
+  readiness: Type.Object({ probe: ResolvedProbe, timeout: Type.Number() }),
+  hooks: Type.Object({
+    on_start: Type.Optional(HookPair),
+    on_stop: Type.Optional(HookPair),
+    on_restart: Type.Optional(HookPair),
+  }),
+  deployment: Type.Union([
+    Type.Null(),
+    Type.Object({
+      strategy: Type.Union([Type.Literal("rolling"), Type.Literal("immediate")]),
+      pre_start: Type.Union([Type.String(), Type.Null()]),
+      health_check: Type.Union([
+        Type.Null(),
+        Type.Object({ url: Type.String(), timeout: Type.Number(), retries: Type.Integer() }),
+      ]),
+      grace_period: Type.Number(),
+    }),
+  ]),
+  cron: Type.Union([Type.Null(), Type.Object({ expression: Type.String(), timezone: Type.String() })]),
+  stop_signal: Type.String(),
+  stop_timeout: Type.Number(),
+  logs: ResolvedLogs,
+  /** Privileged keys, validated at load and enforced by src/privilege (kept as written). */
+  user: Type.Union([Type.String(), Type.Null()]),
+  group: Type.Union([Type.String(), Type.Null()]),
+  supplementary_groups: Type.Array(Type.String()),
+  limits: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
+  capabilities: Type.Union([Type.Null(), Type.Array(Type.String())]),
+  isolation: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
+  socket_activation: Type.Boolean(),
+});
+export type ResolvedService = Static<typeof ResolvedService>;
+
+export const ResolvedConfig = Type.Object({
+  /** absolute path of the config file */
+  path: Type.String(),
+  /** its directory (relative paths resolve against it) */
+  dir: Type.String(),
+  /** keyed by name */
+  services: Type.Record(Type.String(), ResolvedService),
+  /** topological order: every service after its dependencies, ties by name */
+  order: Type.Array(Type.String()),
+  logs: ResolvedLogs,
+});
+export type ResolvedConfig = Static<typeof ResolvedConfig>;
+
+/** An error found in a config, pointing at the exact place. */
+export interface ConfigError {
+  /** dotted path, e.g. "services.web.limits.nofile"; "" for the file itself */
+  path: string;
+  message: string;
+  /** how to fix it, e.g. 'did you mean "restart_policy"?' */
+  hint?: string;
+}

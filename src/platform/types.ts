@@ -1,0 +1,100 @@
+// The contract between the portable core and a runtime backend (today: Bun + bun:ffi).
+// Everything outside src/platform/ talks to the OS only through this interface, so a Deno
+// backend is a new folder, not a rewrite. This file itself is pure types.
+
+/** The named setup steps of the C child, in the order it runs them (see ffi/spawn.c). */
+export type SpawnStep =
+  | "fork"
+  | "signals"
+  | "session"
+  | "namespace"
+  | "limits"
+  | "nice"
+  | "affinity"
+  | "cgroup"
+  | "capabilities"
+  | "groups"
+  | "gid"
+  | "uid"
+  | "ambient"
+  | "no_new_privs"
+  | "stdio"
+  | "fds"
+  | "chdir"
+  | "umask"
+  | "exec";
+
+/** Everything the child does before exec, as plain data. Privilege fields arrive with --sys. */
+export interface SpawnSpec {
+  /** argv[0] is looked up in `PATH` (from `env`) when it has no "/". */
+  argv: string[];
+  /** Exact environment of the child, `KEY=VALUE`. Nothing is inherited implicitly. */
+  env: string[];
+  /** Absolute working directory. */
+  cwd: string;
+  /** fds in the parent that become 0, 1, 2 of the child; -1 means /dev/null. */
+  stdin: number;
+  stdout: number;
+  stderr: number;
+  /** Extra parent fds that become 3, 4, … in the child (socket activation, notify). */
+  passFds?: number[];
+  /** true: setsid() (new session + group); false: setpgid(0, 0). Default true. */
+  session?: boolean;
+  /** umask for the child; default: leave as inherited. */
+  umask?: number;
+
+  // Privilege context (SPEC §8), applied by the child in this order:
+  // namespaces -> rlimits/nice/affinity -> cgroup join -> keep-caps -> groups/gid/uid -> caps/ambient.
+  /** CLONE_NEW* flags to unshare (CLONE_NEWPID: the child forks once more, see ffi/spawn.c). */
+  namespaces?: number;
+  /** setrlimit: resource number (RLIMIT_*), soft, hard; -1 = RLIM_INFINITY. */
+  rlimits?: { resource: number; soft: number; hard: number }[];
+  /** setpriority(PRIO_PROCESS, 0, nice) */
+  nice?: number;
+  /** sched_setaffinity CPU list */
+  cpuAffinity?: number[];
+  /** open O_DIRECTORY fd of the service's cgroup v2 directory; the child joins it before exec. */
+  cgroupFd?: number;
+  /** capability numbers to keep (bounding, permitted, effective, inheritable, ambient);
+   *  [] = drop every capability; undefined = leave the sets alone (non-root supervisor). */
+  capabilities?: number[];
+  /** setgroups list; undefined = leave alone */
+  groups?: number[];
+  gid?: number;
+  uid?: number;
+  /** prctl(PR_SET_NO_NEW_PRIVS) */
+  noNewPrivileges?: boolean;
+}
+
+export type SpawnOutcome =
+  | { ok: true; pid: number }
+  | { ok: false; step: SpawnStep; errno: number; message: string };
+
+/** How a child ended: exactly one of code/signal is non-null. */
+export interface ExitStatus {
+  pid: number;
+  code: number | null;
+  signal: string | null;
+  /** wall-clock ms when the reaper collected it */
+  at: number;
+}
+
+export interface Platform {
+  /** Fork/exec through the C shim. Never throws for child-side failures: see SpawnOutcome. */
+  spawn(spec: SpawnSpec): SpawnOutcome;
+  /** Calls `onExit` exactly once when `pid` (a child we spawned) is reaped. */
+  watch(pid: number, onExit: (status: ExitStatus) => void): void;
+  /** Called for every reaped pid nobody watched (orphans adopted as subreaper / PID 1). */
+  onOrphan(handler: (status: ExitStatus) => void): void;
+  /** kill(2); negative pid = process group. Returns false when the target is gone (ESRCH). */
+  kill(pid: number, signal: string | number): boolean;
+  /** A pipe: read end O_NONBLOCK|O_CLOEXEC for us, write end blocking O_CLOEXEC for a child. */
+  pipe(): { read: number; write: number };
+  close(fd: number): void;
+  /** Chunks read from a (non-blocking) fd until EOF. */
+  readFd(fd: number): AsyncIterable<Uint8Array>;
+  /** prctl(PR_SET_CHILD_SUBREAPER); false when the kernel refused. */
+  setSubreaper(): boolean;
+  /** Stop the reaper's timers/handlers so the process can exit. */
+  shutdown(): void;
+}
