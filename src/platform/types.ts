@@ -91,7 +91,8 @@ export interface Platform {
   /** A pipe: read end O_NONBLOCK|O_CLOEXEC for us, write end blocking O_CLOEXEC for a child. */
   pipe(): { read: number; write: number };
   close(fd: number): void;
-  /** Chunks read from a (non-blocking) fd until EOF. */
+  /** Chunks read from a (non-blocking) fd until EOF. Takes ownership: the fd is closed at EOF
+   *  or error (callers never close it themselves, so a reused fd number is never closed twice). */
   readFd(fd: number): AsyncIterable<Uint8Array>;
   /** prctl(PR_SET_CHILD_SUBREAPER); false when the kernel refused. */
   setSubreaper(): boolean;
