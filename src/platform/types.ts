@@ -79,6 +79,15 @@ export interface ExitStatus {
   at: number;
 }
 
+/** Who is at the other end of a unix socket (SO_PEERCRED), as of its connect(). */
+export interface PeerCred {
+  pid: number;
+  uid: number;
+  gid: number;
+  /** supplementary groups (SO_PEERGROUPS); absent when the kernel cannot tell */
+  groups?: number[];
+}
+
 export interface Platform {
   /** Fork/exec through the C shim. Never throws for child-side failures: see SpawnOutcome. */
   spawn(spec: SpawnSpec): SpawnOutcome;
@@ -96,6 +105,8 @@ export interface Platform {
   readFd(fd: number): AsyncIterable<Uint8Array>;
   /** prctl(PR_SET_CHILD_SUBREAPER); false when the kernel refused. */
   setSubreaper(): boolean;
+  /** Credentials of the peer of a connected unix socket fd; null when unavailable. */
+  peerCred(fd: number): PeerCred | null;
   /** Stop the reaper's timers/handlers so the process can exit. */
   shutdown(): void;
 }
