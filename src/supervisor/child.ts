@@ -1,0 +1,97 @@
+// One run of a shell command as a supervised child: pipes for its output, the spawn through the
+// platform, and an `exit` promise that settles once the child is reaped and its output drained.
+// Services, hooks, skip commands and exec probes all start children here, so the one reaper
+// owns every exit code.
+import type { ExitStatus, Platform, SpawnSpec, SpawnStep } from "../platform/types.ts";
+
+/** Where a child's output stream goes (a log file, or a line matcher for probes). */
+export interface OutputSink {
+  write(chunk: Uint8Array): void;
+  /** end of stream: emit any partial last line */
+  flush(): void;
+}
+
+export interface ChildOptions {
+  command: string;
+  env: Record<string, string>;
+  cwd: string;
+  stdout?: OutputSink;
+  stderr?: OutputSink;
+  /** privilege fields and fds from the privilege context */
+  extra?: Partial<SpawnSpec>;
+}
+
+export interface Child {
+  pid: number;
+  startedAt: number;
+  /** settles after the reaper collected the child and its pipes reached EOF (bounded wait) */
+  exit: Promise<ExitStatus>;
+}
+
+export interface SpawnFailure {
+  step: SpawnStep;
+  errno: number;
+  message: string;
+}
+
+/** How long an exit waits for the pipes: a daemonised grandchild may hold them open forever. */
+const DRAIN_WAIT_MS = 200;
+
+export function envList(env: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const k in env) out.push(`${k}=${env[k]}`);
+  return out;
+}
+
+export function startChild(
+  platform: Platform,
+  opts: ChildOptions,
+): { ok: true; child: Child } | { ok: false; error: SpawnFailure } {
+  const out = opts.stdout ? platform.pipe() : null;
+  const err = opts.stderr ? platform.pipe() : null;
+  const outcome = platform.spawn({
+    ...opts.extra,
+    argv: ["/bin/sh", "-c", opts.command],
+    env: envList(opts.env),
+    cwd: opts.cwd,
+    stdin: -1,
+    stdout: out ? out.write : -1,
+    stderr: err ? err.write : -1,
+  });
+  // The child holds its own copies of the write ends; ours must go, or EOF never comes.
+  if (out) platform.close(out.write);
+  if (err) platform.close(err.write);
+  if (!outcome.ok) {
+    if (out) platform.close(out.read);
+    if (err) platform.close(err.read);
+    return { ok: false, error: { step: outcome.step, errno: outcome.errno, message: outcome.message } };
+  }
+  const drains: Promise<void>[] = [];
+  if (out && opts.stdout) drains.push(pump(platform, out.read, opts.stdout));
+  if (err && opts.stderr) drains.push(pump(platform, err.read, opts.stderr));
+  const reaped = new Promise<ExitStatus>((resolve) => platform.watch(outcome.pid, resolve));
+  const exit = reaped.then(async (status) => {
+    if (drains.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(drains), new Promise((r) => (timer = setTimeout(r, DRAIN_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    return status;
+  });
+  return { ok: true, child: { pid: outcome.pid, startedAt: Date.now(), exit } };
+}
+
+async function pump(platform: Platform, fd: number, sink: OutputSink): Promise<void> {
+  try {
+    for await (const chunk of platform.readFd(fd)) sink.write(chunk);
+  } catch {
+    // A read error ends the stream like EOF; the exit status still arrives through the reaper.
+  } finally {
+    sink.flush();
+  }
+}
+
+/** "code 3", "signal SIGKILL" — for reasons and messages. */
+export function describeExit(s: Pick<ExitStatus, "code" | "signal">): string {
+  return s.signal !== null ? `killed by ${s.signal}` : `exited with code ${s.code}`;
+}

@@ -1,0 +1,512 @@
+// The supervisor: owns one Unit per service and drives it through SPEC §2's states —
+// dependency order and readiness, restart policy with backoff, operator stop/restart, and
+// graceful shutdown in reverse dependency order. It never touches the OS directly: children go
+// through ./child.ts (the Platform), process trees through an injected /proc scan.
+import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
+import { signalNumber } from "../config/signals.ts";
+import type { ExitStatus, Platform, SpawnSpec } from "../platform/types.ts";
+import { backoffDelay } from "./backoff.ts";
+import { type Child, type OutputSink, describeExit, startChild } from "./child.ts";
+import { type HookEvent, type HookOutcome, runHook } from "./hooks.ts";
+import { describeProbe, probeUntilReady } from "./readiness.ts";
+import { type UnitState, isSettled, satisfiesDependents } from "./states.ts";
+import { type ProcScan, ProcessTree } from "./tree.ts";
+
+export type Level = "error" | "warn" | "info" | "debug";
+
+export interface LastExit {
+  code: number | null;
+  signal: string | null;
+  /** ms since epoch */
+  at: number;
+}
+
+/** What status, state.json and events report about one unit. */
+export interface UnitSnapshot {
+  name: string;
+  state: UnitState;
+  pid: number | null;
+  /** ms since epoch when the current run started (null when not running) */
+  started_at: number | null;
+  /** ms since epoch of the last state change */
+  since: number;
+  restarts: number;
+  last_exit: LastExit | null;
+  reason: string | null;
+}
+
+/** Per-service spawn additions from the privilege context (user, limits, caps, fds…). */
+export type PrivilegeHook = (
+  svc: ResolvedService,
+) => { ok: true; extra: Partial<SpawnSpec>; env: Record<string, string> } | { ok: false; reason: string };
+
+export interface SupervisorOptions {
+  platform: Platform;
+  config: ResolvedConfig;
+  scan: ProcScan;
+  /** Opens a service's output sink; `onLine` is set when someone wants decoded lines. */
+  sink: (service: string, stream: "stdout" | "stderr", onLine: ((line: string) => void) | null) => OutputSink;
+  /** Does anybody outside want every line (terminal echo)? */
+  echo?: (service: string, stream: "stdout" | "stderr", line: string) => void;
+  /** Called after every state change. */
+  onState?: (unit: UnitSnapshot) => void;
+  report: (level: Level, service: string | null, text: string) => void;
+  /** A critical service failed: the caller shuts everything down and exits with `code`. */
+  onCritical?: (service: string, code: number) => void;
+  privilege?: PrivilegeHook;
+  random?: () => number;
+}
+
+interface Unit {
+  svc: ResolvedService;
+  state: UnitState;
+  reason: string | null;
+  since: number;
+  child: Child | null;
+  tree: ProcessTree | null;
+  startedAt: number | null;
+  restarts: number;
+  /** consecutive failed runs: drives backoff and max_restarts */
+  streak: number;
+  lastExit: LastExit | null;
+  /** bumped on every launch and stop, so callbacks of an older run are ignored */
+  gen: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  probe: AbortController | null;
+  stdout: OutputSink;
+  stderr: OutputSink;
+  lineListeners: Set<(line: string) => void>;
+  stopping: Promise<void> | null;
+  /** the first attempt has settled (for `start --daemonize`) */
+  firstSettled: boolean;
+}
+
+const DEFAULT_READY_MS = 100;
+const STOP_POLL_MS = 50;
+
+export class Supervisor {
+  private readonly units = new Map<string, Unit>();
+  private config: ResolvedConfig;
+  private shuttingDown = false;
+  private settledWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.config = opts.config;
+    for (const name of this.config.order) this.units.set(name, this.makeUnit(this.config.services[name]!));
+  }
+
+  private makeUnit(svc: ResolvedService): Unit {
+    const lineListeners = new Set<(line: string) => void>();
+    const wantsLines = this.opts.echo !== undefined || svc.readiness.probe.kind === "log";
+    const sinkFor = (stream: "stdout" | "stderr") => {
+      const echo = this.opts.echo;
+      const onLine = wantsLines
+        ? (line: string) => {
+            echo?.(svc.name, stream, line);
+            for (const l of lineListeners) l(line);
+          }
+        : null;
+      return this.opts.sink(svc.name, stream, onLine);
+    };
+    return {
+      svc,
+      state: "pending",
+      reason: null,
+      since: Date.now(),
+      child: null,
+      tree: null,
+      startedAt: null,
+      restarts: 0,
+      streak: 0,
+      lastExit: null,
+      gen: 0,
+      timer: null,
+      probe: null,
+      stdout: sinkFor("stdout"),
+      stderr: sinkFor("stderr"),
+      lineListeners,
+      stopping: null,
+      firstSettled: false,
+    };
+  }
+
+  // ── queries ────────────────────────────────────────────────────────────────
+
+  names(): string[] {
+    return [...this.units.keys()];
+  }
+
+  snapshot(name: string): UnitSnapshot | null {
+    const u = this.units.get(name);
+    return u ? this.snap(u) : null;
+  }
+
+  snapshots(): UnitSnapshot[] {
+    return [...this.units.values()].map((u) => this.snap(u));
+  }
+
+  serviceConfig(name: string): ResolvedService | null {
+    return this.units.get(name)?.svc ?? null;
+  }
+
+  private snap(u: Unit): UnitSnapshot {
+    return {
+      name: u.svc.name,
+      state: u.state,
+      pid: u.child?.pid ?? null,
+      started_at: u.child ? u.startedAt : null,
+      since: u.since,
+      restarts: u.restarts,
+      last_exit: u.lastExit,
+      reason: u.reason,
+    };
+  }
+
+  /** Resolves once every unit's first attempt has settled (SPEC §5 `start --daemonize`). */
+  whenSettled(): Promise<void> {
+    if (this.allSettled()) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private allSettled(): boolean {
+    for (const u of this.units.values()) if (!u.firstSettled) return false;
+    return true;
+  }
+
+  // ── state changes ──────────────────────────────────────────────────────────
+
+  private setState(u: Unit, state: UnitState, reason: string | null = null): void {
+    u.state = state;
+    u.reason = reason;
+    u.since = Date.now();
+    if (!u.firstSettled && isSettled(state)) u.firstSettled = true;
+    this.opts.onState?.(this.snap(u));
+    if (state === "failed" && u.svc.critical && !this.shuttingDown) {
+      const code = u.lastExit?.code ?? (u.lastExit?.signal ? 128 + (signalNumber(u.lastExit.signal) ?? 0) : 1);
+      this.opts.onCritical?.(u.svc.name, code === 0 ? 1 : code);
+    }
+    this.schedule();
+    if (this.settledWaiters.length > 0 && this.allSettled()) {
+      const waiters = this.settledWaiters;
+      this.settledWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Starts every pending unit whose dependencies are satisfied; fails those whose dependency failed. */
+  private schedule(): void {
+    if (this.shuttingDown) return;
+    for (const u of this.units.values()) {
+      if (u.state !== "pending" || u.stopping) continue;
+      let ready = true;
+      for (const dep of u.svc.depends_on) {
+        const d = this.units.get(dep);
+        if (!d) continue; // validated at load; a reload may have removed it
+        if (d.state === "failed") {
+          this.setState(u, "failed", `dependency '${dep}' failed`);
+          return; // setState re-entered schedule() and handled the rest
+        }
+        if (!satisfiesDependents(d.state)) ready = false;
+        // A dependency in backoff or stopped blocks this unit: its first attempt counts as settled.
+        if (d.state === "crashed" || d.state === "stopped") u.firstSettled = true;
+      }
+      if (ready) this.launch(u);
+    }
+  }
+
+  // ── start ──────────────────────────────────────────────────────────────────
+
+  /** Starts all units (or the named ones) in dependency order. */
+  start(names?: string[]): void {
+    for (const u of this.units.values()) {
+      if (names && !names.includes(u.svc.name)) continue;
+      if (u.state === "stopped" || u.state === "failed" || u.state === "exited" || u.state === "skipped") {
+        u.streak = 0;
+        this.setState(u, "pending");
+      }
+    }
+    this.schedule();
+  }
+
+  private launch(u: Unit): void {
+    u.gen++;
+    const gen = u.gen;
+    const { svc } = u;
+    if (svc.skip === true) {
+      this.setState(u, "skipped", "skip: true");
+      return;
+    }
+    if (typeof svc.skip === "string") {
+      this.setState(u, "starting", "checking skip condition");
+      const r = startChild(this.opts.platform, { command: svc.skip, env: svc.env, cwd: svc.working_dir });
+      if (!r.ok) {
+        this.runFailed(u, `skip check: ${r.error.message}`, null);
+        return;
+      }
+      r.child.exit.then((s) => {
+        if (u.gen !== gen || u.state !== "starting") return;
+        if (s.code === 0) this.setState(u, "skipped", `skip command exited 0`);
+        else this.spawnMain(u, gen);
+      });
+      return;
+    }
+    this.spawnMain(u, gen);
+  }
+
+  private spawnMain(u: Unit, gen: number): void {
+    const { svc } = u;
+    let extra: Partial<SpawnSpec> = { session: true };
+    let env = svc.env;
+    if (this.opts.privilege) {
+      const p = this.opts.privilege(svc);
+      if (!p.ok) {
+        this.runFailed(u, p.reason, null);
+        return;
+      }
+      extra = { ...extra, ...p.extra };
+      env = { ...env, ...p.env };
+    }
+    const r = startChild(this.opts.platform, {
+      command: svc.command,
+      env,
+      cwd: svc.working_dir,
+      stdout: u.stdout,
+      stderr: u.stderr,
+      extra,
+    });
+    if (!r.ok) {
+      this.runFailed(u, r.error.message, null);
+      return;
+    }
+    const child = r.child;
+    u.child = child;
+    u.startedAt = child.startedAt;
+    u.tree = new ProcessTree(this.opts.scan, child.pid, child.pid);
+    this.setState(u, "starting");
+    this.opts.report("info", svc.name, `started (pid ${child.pid})`);
+    child.exit.then((status) => this.onExit(u, gen, child, status));
+    this.watchReadiness(u, gen);
+  }
+
+  private watchReadiness(u: Unit, gen: number): void {
+    const { probe, timeout } = u.svc.readiness;
+    if (probe.kind === "default") {
+      u.timer = setTimeout(() => {
+        u.timer = null;
+        if (u.gen === gen && u.state === "starting") this.ready(u);
+      }, DEFAULT_READY_MS);
+      return;
+    }
+    const ac = new AbortController();
+    u.probe = ac;
+    let lastError = "";
+    const deadline = setTimeout(() => ac.abort(), timeout);
+    probeUntilReady(
+      probe,
+      {
+        platform: this.opts.platform,
+        env: u.svc.env,
+        cwd: u.svc.working_dir,
+        signal: ac.signal,
+        onLine: (l) => {
+          u.lineListeners.add(l);
+          return () => u.lineListeners.delete(l);
+        },
+      },
+      (e) => (lastError = e),
+    ).then((passed) => {
+      clearTimeout(deadline);
+      if (u.probe === ac) u.probe = null;
+      if (u.gen !== gen || u.state !== "starting") return;
+      if (passed) {
+        this.ready(u);
+        return;
+      }
+      const why = `readiness ${describeProbe(probe)} did not pass within ${timeout} ms${lastError ? ` (${lastError})` : ""}`;
+      this.opts.report("error", u.svc.name, why);
+      this.stopProcess(u).then(() => {
+        this.setState(u, "failed", why);
+        this.hook(u, "on_start", "error");
+      });
+    });
+  }
+
+  private ready(u: Unit): void {
+    this.setState(u, "running");
+    this.hook(u, "on_start", "success");
+  }
+
+  // ── exits and restarts ─────────────────────────────────────────────────────
+
+  private onExit(u: Unit, gen: number, child: Child, status: ExitStatus): void {
+    if (u.tree) u.tree.rootReaped = true;
+    u.lastExit = { code: status.code, signal: status.signal, at: status.at };
+    if (u.child === child) u.child = null;
+    // An operator stop or a readiness failure awaits the exit itself.
+    if (u.gen !== gen || u.stopping) return;
+    this.clearTimers(u);
+    const clean = status.code === 0;
+    const ranFor = status.at - (u.startedAt ?? status.at);
+    if (ranFor >= u.svc.restart_reset) u.streak = 0;
+    const policy = u.svc.restart_policy;
+    const restart = policy === "always" || (policy === "on-failure" && !clean);
+    const what = describeExit(status);
+    this.opts.report(clean ? "info" : "warn", u.svc.name, what);
+    if (!restart) {
+      this.killLeftovers(u, clean);
+      if (clean) {
+        this.setState(u, "exited");
+        this.hook(u, "on_stop", "success", status);
+      } else {
+        this.setState(u, "failed", what);
+        this.hook(u, "on_stop", "error", status);
+      }
+      return;
+    }
+    this.killLeftovers(u, false);
+    if (!clean) this.hook(u, "on_stop", "error", status);
+    this.scheduleRestart(u, what, status);
+  }
+
+  /** A run that could not even start (exec failure, privilege step): counts as a failed run. */
+  private runFailed(u: Unit, reason: string, status: ExitStatus | null): void {
+    this.opts.report("error", u.svc.name, reason);
+    const policy = u.svc.restart_policy;
+    if (policy === "never") {
+      this.setState(u, "failed", reason);
+      this.hook(u, "on_start", "error", status);
+      return;
+    }
+    this.hook(u, "on_start", "error", status);
+    this.scheduleRestart(u, reason, status);
+  }
+
+  private scheduleRestart(u: Unit, reason: string, status: ExitStatus | null): void {
+    u.streak++;
+    const max = u.svc.max_restarts;
+    if (max !== null && u.streak > max) {
+      const why = `${reason}; gave up after ${max} restart${max === 1 ? "" : "s"}`;
+      this.opts.report("error", u.svc.name, why);
+      this.setState(u, "failed", why);
+      return;
+    }
+    const delay = backoffDelay(u.svc.backoff, u.svc.backoff_max, u.streak, this.opts.random);
+    this.setState(u, "crashed", reason);
+    this.opts.report("info", u.svc.name, `restarting in ${delay} ms (attempt ${u.streak})`);
+    const gen = u.gen;
+    u.timer = setTimeout(() => {
+      u.timer = null;
+      if (u.gen !== gen || u.state !== "crashed" || this.shuttingDown) return;
+      u.restarts++;
+      this.launch(u);
+      this.hook(u, "on_restart", u.state === "failed" ? "error" : "success", status);
+    }, delay);
+  }
+
+  /** After the main process ended, members of its tree that linger are killed (not after a clean one-shot). */
+  private killLeftovers(u: Unit, clean: boolean): void {
+    if (clean || !u.tree) return;
+    u.tree.signalAll(this.opts.platform, "SIGKILL");
+  }
+
+  private clearTimers(u: Unit): void {
+    if (u.timer) clearTimeout(u.timer);
+    u.timer = null;
+    u.probe?.abort();
+    u.probe = null;
+  }
+
+  private hook(u: Unit, event: HookEvent, outcome: HookOutcome, status: ExitStatus | null = null): void {
+    runHook(
+      u.svc,
+      event,
+      outcome,
+      { pid: u.child?.pid ?? null, code: status?.code ?? null, signal: status?.signal ?? null },
+      {
+        platform: this.opts.platform,
+        stdout: u.stdout,
+        stderr: u.stderr,
+        report: (level, text) => this.opts.report(level, u.svc.name, text),
+      },
+    );
+  }
+
+  // ── stop ───────────────────────────────────────────────────────────────────
+
+  /** Operator stop of one unit: graceful, whole tree, then `stopped`. */
+  stop(name: string): Promise<void> {
+    const u = this.units.get(name);
+    if (!u) return Promise.resolve();
+    if (u.stopping) return u.stopping;
+    u.stopping = (async () => {
+      u.gen++;
+      this.clearTimers(u);
+      const wasLive = u.child !== null;
+      if (wasLive) {
+        this.setState(u, "stopping");
+        await this.stopProcess(u);
+      }
+      this.setState(u, "stopped");
+      if (wasLive) this.hook(u, "on_stop", "success", u.lastExit ? { pid: 0, ...u.lastExit } : null);
+    })().finally(() => {
+      u.stopping = null;
+    });
+    return u.stopping;
+  }
+
+  /** stop_signal to the group, wait stop_timeout, then SIGKILL to every member of the tree. */
+  private async stopProcess(u: Unit): Promise<void> {
+    const child = u.child;
+    const tree = u.tree;
+    if (!child || !tree) return;
+    const { platform } = this.opts;
+    tree.refresh(); // remember the members while the root still links them
+    if (!platform.kill(-child.pid, u.svc.stop_signal)) platform.kill(child.pid, u.svc.stop_signal);
+    const deadline = Date.now() + u.svc.stop_timeout;
+    const exited = await Promise.race([child.exit.then(() => true), delay(u.svc.stop_timeout).then(() => false)]);
+    // Members that outlive the main process get the rest of stop_timeout to finish.
+    while (exited && Date.now() < deadline && tree.refresh().length > 0) await delay(STOP_POLL_MS);
+    await this.killTree(u, child, tree);
+  }
+
+  private async killTree(u: Unit, child: Child, tree: ProcessTree): Promise<void> {
+    const { platform } = this.opts;
+    platform.kill(-child.pid, "SIGKILL");
+    for (let i = 0; i < 100 && tree.signalAll(platform, "SIGKILL") > 0; i++) await delay(10);
+    await child.exit;
+    if (u.child === child) u.child = null;
+  }
+
+  /** Graceful shutdown of everything: a unit stops only after all its dependents stopped. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    const dependents = new Map<string, string[]>();
+    for (const u of this.units.values())
+      for (const d of u.svc.depends_on) dependents.set(d, [...(dependents.get(d) ?? []), u.svc.name]);
+    const done = new Map<string, Promise<void>>();
+    const stopOne = (name: string): Promise<void> => {
+      let p = done.get(name);
+      if (!p) {
+        p = Promise.all((dependents.get(name) ?? []).map(stopOne)).then(() => this.stop(name));
+        done.set(name, p);
+      }
+      return p;
+    };
+    await Promise.all([...this.units.keys()].map(stopOne));
+  }
+
+  /** Second Ctrl-C: SIGKILL every tree now. */
+  async forceKill(): Promise<void> {
+    this.shuttingDown = true;
+    const waits: Promise<void>[] = [];
+    for (const u of this.units.values()) {
+      this.clearTimers(u);
+      if (u.child && u.tree) waits.push(this.killTree(u, u.child, u.tree));
+    }
+    await Promise.all(waits);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,69 @@
+// The set of processes that belong to one service: its main process, its process group, and
+// every descendant — including ones that called setsid and ones re-parented to us (we are the
+// child subreaper) after their parent died. Members are remembered with their start time so a
+// recycled pid is never signalled.
+import type { Platform } from "../platform/types.ts";
+
+export interface ProcEntry {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** clock ticks since boot (stat field 22): identity against pid reuse */
+  startTime: number;
+}
+
+/** One pass over /proc (injected so the supervisor stays testable and platform-free). */
+export type ProcScan = () => ProcEntry[];
+
+export class ProcessTree {
+  private readonly members = new Map<number, number>();
+  /** Once we reaped the main process its pid may be recycled: stop walking from it. */
+  rootReaped = false;
+
+  constructor(
+    private readonly scan: ProcScan,
+    private readonly root: number,
+    private readonly pgid: number,
+  ) {}
+
+  /** Adds every live process descending from the root or a known member, or in its group. */
+  refresh(): ProcEntry[] {
+    const table = this.scan();
+    const byPid = new Map(table.map((e) => [e.pid, e]));
+    const live: ProcEntry[] = [];
+    // drop members that died or whose pid was recycled
+    for (const [pid, start] of this.members) {
+      const e = byPid.get(pid);
+      if (!e || e.startTime !== start) this.members.delete(pid);
+    }
+    const children = new Map<number, ProcEntry[]>();
+    for (const e of table) {
+      const list = children.get(e.ppid);
+      if (list) list.push(e);
+      else children.set(e.ppid, [e]);
+    }
+    const queue: number[] = [...this.members.keys()];
+    if (!this.rootReaped) queue.push(this.root);
+    for (const e of table) if (e.pgid === this.pgid && e.pid !== this.root) queue.push(e.pid);
+    const seen = new Set<number>();
+    while (queue.length > 0) {
+      const pid = queue.pop()!;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const e = byPid.get(pid);
+      if (e) {
+        this.members.set(pid, e.startTime);
+        live.push(e);
+      }
+      for (const c of children.get(pid) ?? []) queue.push(c.pid);
+    }
+    return live;
+  }
+
+  /** Signals every live member (after a fresh scan); returns how many were signalled. */
+  signalAll(platform: Platform, signal: string): number {
+    let n = 0;
+    for (const e of this.refresh()) if (platform.kill(e.pid, signal)) n++;
+    return n;
+  }
+}
