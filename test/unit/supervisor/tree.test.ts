@@ -1,0 +1,56 @@
+import type { ProcEntry } from "../../../src/supervisor/tree.ts";
+import { ProcessTree } from "../../../src/supervisor/tree.ts";
+
+// A fake process table: ProcessTree's logic is pure given one /proc scan.
+function table(rows: [pid: number, ppid: number, pgid: number, start: number][]): () => ProcEntry[] {
+  return () => rows.map(([pid, ppid, pgid, startTime]) => ({ pid, ppid, pgid, startTime }));
+}
+
+describe("ProcessTree", () => {
+  test("finds descendants, including ones that left the group with setsid", () => {
+    const rows: [number, number, number, number][] = [
+      [1, 0, 1, 1],
+      [100, 1, 100, 5], // the service (session leader)
+      [101, 100, 100, 6], // child in the group
+      [102, 101, 102, 7], // grandchild that called setsid
+      [200, 1, 200, 8], // unrelated
+    ];
+    const t = new ProcessTree(table(rows), 100, 100);
+    expect(t.refresh().map((e) => e.pid).sort()).toEqual([100, 101, 102]);
+  });
+
+  test("keeps members re-parented after their parent died", () => {
+    const rows: [number, number, number, number][] = [
+      [100, 1, 100, 5],
+      [101, 100, 100, 6],
+      [102, 101, 102, 7],
+    ];
+    const t = new ProcessTree(table(rows), 100, 100);
+    t.refresh();
+    // 100 and 101 die; 102 is re-parented to the subreaper (pid 50)
+    rows.splice(0, 2);
+    rows[0] = [102, 50, 102, 7];
+    t.rootReaped = true;
+    expect(t.refresh().map((e) => e.pid)).toEqual([102]);
+  });
+
+  test("never adopts a recycled pid", () => {
+    const rows: [number, number, number, number][] = [
+      [100, 1, 100, 5],
+      [101, 100, 101, 6],
+    ];
+    const t = new ProcessTree(table(rows), 100, 100);
+    t.refresh();
+    rows.length = 0;
+    rows.push([101, 1, 101, 999]); // same pid, other process
+    t.rootReaped = true;
+    expect(t.refresh()).toEqual([]);
+  });
+
+  test("includes processes still in the service's group after the root is gone", () => {
+    const rows: [number, number, number, number][] = [[103, 1, 100, 9]];
+    const t = new ProcessTree(table(rows), 100, 100);
+    t.rootReaped = true;
+    expect(t.refresh().map((e) => e.pid)).toEqual([103]);
+  });
+});
