@@ -1,0 +1,279 @@
+// `limits` → SpawnSpec.rlimits / nice / cpuAffinity plus the cgroup settings, checked against
+// what this supervisor can actually grant: a non-root process cannot raise a hard limit or
+// lower its nice value past RLIMIT_NICE, and CPUs must be online. Every problem is a
+// ConfigError with the exact key, so `sysg check` reports them all at once.
+import { readFileSync } from "node:fs";
+import type { ConfigError } from "../config/resolved.ts";
+import type { Parsed } from "../config/parsed.ts";
+import { parseSize } from "../config/size.ts";
+import { parseAbsolutePath, parseCountLimit, parseCpuMax } from "../config/values.ts";
+import type { SpawnSpec } from "../platform/types.ts";
+import type { CgroupSettings } from "./cgroup.ts";
+
+/** Resource numbers from <asm-generic/resource.h> (x86, arm, riscv; not mips/sparc/alpha). */
+export const RLIMIT_NPROC = 6;
+export const RLIMIT_NOFILE = 7;
+export const RLIMIT_MEMLOCK = 8;
+/** SpawnSpec's RLIM_INFINITY */
+export const RLIM_INFINITY = -1;
+
+type RlimitKey = "nofile" | "nproc" | "memlock";
+const RESOURCE: Record<RlimitKey, { number: number; row: string }> = {
+  nproc: { number: RLIMIT_NPROC, row: "Max processes" },
+  nofile: { number: RLIMIT_NOFILE, row: "Max open files" },
+  memlock: { number: RLIMIT_MEMLOCK, row: "Max locked memory" },
+};
+
+export interface Limit {
+  soft: number;
+  hard: number;
+}
+
+/** What the supervisor itself has, which bounds what it may hand to a child. */
+export interface HostLimits {
+  /** current limits of the supervisor; Infinity = unlimited */
+  current: Record<RlimitKey, Limit>;
+  /** RLIMIT_NICE soft value (0..40) */
+  niceLimit: number;
+  /** the supervisor's own nice value */
+  nice: number;
+  /** fs.nr_open: the kernel's ceiling for RLIMIT_NOFILE, even for root */
+  nrOpen: number;
+  onlineCpus: number[];
+}
+
+export interface HostPaths {
+  limits?: string;
+  stat?: string;
+  nrOpen?: string;
+  cpuOnline?: string;
+}
+
+/** /proc/<pid>/limits rows → soft/hard, "unlimited" as Infinity. */
+export function parseProcLimits(text: string): Map<string, Limit> {
+  const out = new Map<string, Limit>();
+  for (const line of text.split("\n").slice(1)) {
+    const m = /^(.+?)\s{2,}(\S+)\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const num = (v: string) => (v === "unlimited" ? Number.POSITIVE_INFINITY : Number(v));
+    out.set(m[1]!.trim(), { soft: num(m[2]!), hard: num(m[3]!) });
+  }
+  return out;
+}
+
+/** Kernel cpu-list syntax ("0-3,8,10-11") → sorted CPU numbers. */
+export function parseCpuList(text: string): number[] {
+  const cpus = new Set<number>();
+  for (const part of text.trim().split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    for (let c = lo; c <= hi; c++) cpus.add(c);
+  }
+  return [...cpus].sort((a, b) => a - b);
+}
+
+/** Shows CPUs back in cpu-list form, e.g. [0,1,2,5] → "0-2,5". */
+export function formatCpuList(cpus: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length; i++) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j]! + 1) j++;
+    parts.push(j === i ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j;
+  }
+  return parts.join(",");
+}
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+export function readHostLimits(paths: HostPaths = {}): HostLimits {
+  const rows = parseProcLimits(read(paths.limits ?? "/proc/self/limits"));
+  const row = (name: string): Limit => rows.get(name) ?? { soft: Number.POSITIVE_INFINITY, hard: Number.POSITIVE_INFINITY };
+  // /proc/self/stat: the fields after "(comm)" start at field 3, so nice (field 19) is index 16.
+  const stat = read(paths.stat ?? "/proc/self/stat");
+  const nice = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16] ?? 0);
+  return {
+    current: {
+      nofile: row(RESOURCE.nofile.row),
+      nproc: row(RESOURCE.nproc.row),
+      memlock: row(RESOURCE.memlock.row),
+    },
+    niceLimit: row("Max nice priority").soft,
+    nice: Number.isFinite(nice) ? nice : 0,
+    nrOpen: Number(read(paths.nrOpen ?? "/proc/sys/fs/nr_open").trim()) || 1048576,
+    onlineCpus: parseCpuList(read(paths.cpuOnline ?? "/sys/devices/system/cpu/online")),
+  };
+}
+
+export interface LimitsPlan {
+  rlimits: NonNullable<SpawnSpec["rlimits"]>;
+  nice?: number;
+  cpuAffinity?: number[];
+  /** present when `limits.cgroup` is set; root null = the default `<cgroup2 mount>/systemg` */
+  cgroup?: { root: string | null; settings: CgroupSettings };
+}
+
+// Unknown keys and malformed values are the config loader's to report; the same parsers run
+// here so a service built without it is still safe, and the host-dependent checks are ours.
+const CGROUP_KEYS = "root, memory_max, cpu_max, cpu_weight, pids_max";
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function show(v: unknown): string {
+  return v === Number.POSITIVE_INFINITY ? '"unlimited"' : (JSON.stringify(v) ?? String(v));
+}
+
+/** nofile/nproc are counts, memlock a size; both take "unlimited" (→ Infinity). */
+function parseRlimit(key: RlimitKey, v: unknown): Parsed<number> {
+  if (v === Number.POSITIVE_INFINITY) return { ok: true, value: v };
+  return key === "memlock" ? parseSize(v) : parseCountLimit(v);
+}
+
+function rlimitText(n: number): string {
+  return n === Number.POSITIVE_INFINITY ? "unlimited" : String(n);
+}
+
+/**
+ * Maps one service's `limits` block. `euid` 0 may raise hard limits (CAP_SYS_RESOURCE) and
+ * lower nice; anyone else only gets what the supervisor already has.
+ */
+export function planLimits(
+  service: string,
+  limits: Record<string, unknown> | null,
+  host: HostLimits,
+  euid: number,
+): { plan: LimitsPlan; errors: ConfigError[] } {
+  const plan: LimitsPlan = { rlimits: [] };
+  const errors: ConfigError[] = [];
+  if (!limits) return { plan, errors };
+  const base = `services.${service}.limits`;
+  const err = (key: string, message: string, hint?: string) =>
+    errors.push(hint ? { path: `${base}.${key}`, message, hint } : { path: `${base}.${key}`, message });
+
+  for (const key of ["nofile", "nproc", "memlock"] as const) {
+    const raw = limits[key];
+    if (raw === undefined || raw === null) continue;
+    const parsed = parseRlimit(key, raw);
+    if (!parsed.ok) {
+      err(key, parsed.error, parsed.hint);
+      continue;
+    }
+    const value = parsed.value;
+    const { hard } = host.current[key];
+    if (key === "nofile" && value > host.nrOpen) {
+      err(
+        key,
+        `${show(raw)} is above the kernel's ceiling for open files (fs.nr_open = ${host.nrOpen})`,
+        `use at most ${host.nrOpen}, or raise /proc/sys/fs/nr_open`,
+      );
+      continue;
+    }
+    if (euid !== 0 && value > hard) {
+      err(
+        key,
+        `${show(raw)} is above the hard limit ${rlimitText(hard)} of this non-root supervisor, which cannot raise it`,
+        `use at most ${rlimitText(hard)}, raise the supervisor's hard limit (ulimit -H, LimitNOFILE= etc. in its unit), or start it as root`,
+      );
+      continue;
+    }
+    const n = value === Number.POSITIVE_INFINITY ? RLIM_INFINITY : value;
+    plan.rlimits.push({ resource: RESOURCE[key].number, soft: n, hard: n });
+  }
+
+  const nice = limits.nice;
+  if (nice !== undefined && nice !== null) {
+    if (typeof nice !== "number" || !Number.isInteger(nice) || nice < -20 || nice > 19) {
+      err("nice", `expected an integer from -20 to 19, got ${show(nice)}`);
+    } else {
+      // Unprivileged processes may always be nicer; lower values need RLIMIT_NICE (floor 20 - rlim).
+      const floor = Math.min(host.nice, 20 - host.niceLimit);
+      if (euid !== 0 && nice < floor) {
+        err(
+          "nice",
+          `${nice} is below ${floor}, the lowest nice value this non-root supervisor may set`,
+          `use ${floor} or higher, raise RLIMIT_NICE (LimitNICE=), or start the supervisor as root`,
+        );
+      } else plan.nice = nice;
+    }
+  }
+
+  const affinity = limits.cpu_affinity;
+  if (affinity !== undefined && affinity !== null) {
+    const online = host.onlineCpus;
+    if (
+      !Array.isArray(affinity) ||
+      affinity.length === 0 ||
+      !affinity.every((c) => typeof c === "number" && Number.isInteger(c) && c >= 0)
+    ) {
+      err("cpu_affinity", `expected a non-empty list of CPU numbers like [0, 1], got ${show(affinity)}`);
+    } else {
+      const offline = (affinity as number[]).filter((c) => !online.includes(c));
+      if (offline.length > 0) {
+        err(
+          "cpu_affinity",
+          `CPU ${offline.join(", ")} ${offline.length === 1 ? "is" : "are"} not online on this host`,
+          `online CPUs are ${formatCpuList(online)} (/sys/devices/system/cpu/online)`,
+        );
+      } else plan.cpuAffinity = [...new Set(affinity as number[])].sort((a, b) => a - b);
+    }
+  }
+
+  const cg = limits.cgroup;
+  if (cg !== undefined && cg !== null) {
+    if (!isRecord(cg)) err("cgroup", `expected a map with ${CGROUP_KEYS}, got ${show(cg)}`);
+    else {
+      const parsed = planCgroup(cg, (key, message, hint) => err(`cgroup.${key}`, message, hint));
+      if (parsed) plan.cgroup = parsed;
+    }
+  }
+  return { plan, errors };
+}
+
+type Report = (key: string, message: string, hint?: string) => void;
+
+function planCgroup(cg: Record<string, unknown>, err: Report): LimitsPlan["cgroup"] | null {
+  let ok = true;
+  const settings: CgroupSettings = {};
+  const take = <T>(key: string, raw: unknown, r: Parsed<T>, set: (v: T) => void) => {
+    if (raw === undefined || raw === null) return;
+    if (r.ok) set(r.value);
+    else {
+      ok = false;
+      err(key, r.error, r.hint);
+    }
+  };
+
+  let root: string | null = null;
+  take("root", cg.root, parseAbsolutePath(cg.root), (v) => {
+    root = v;
+  });
+  const mem = cg.memory_max === "max" ? "unlimited" : cg.memory_max;
+  take("memory_max", cg.memory_max, parseSize(mem), (v) => {
+    settings.memory_max = v;
+  });
+  take("cpu_max", cg.cpu_max, parseCpuMax(cg.cpu_max), (v) => {
+    settings.cpu_max = v;
+  });
+  const w = cg.cpu_weight;
+  const weight: Parsed<number> =
+    typeof w === "number" && Number.isInteger(w) && w >= 1 && w <= 10000
+      ? { ok: true, value: w }
+      : { ok: false, error: `expected an integer from 1 to 10000 (default 100), got ${show(w)}` };
+  take("cpu_weight", w, weight, (v) => {
+    settings.cpu_weight = v;
+  });
+  take("pids_max", cg.pids_max, parseCountLimit(cg.pids_max), (v) => {
+    settings.pids_max = v;
+  });
+  return ok ? { root, settings } : null;
+}
