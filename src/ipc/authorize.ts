@@ -1,0 +1,35 @@
+// Who may run which command (SPEC §6, §8), decided from the peer's kernel credentials.
+import type { PeerCred } from "../platform/types.ts";
+import { READ_ONLY_COMMANDS } from "./constants.ts";
+import type { IpcRequest } from "./protocol.ts";
+
+/** Returns null to allow, or the reason for refusing (sent to the client as `forbidden`). */
+export type Authorize = (peer: PeerCred | null, req: IpcRequest) => string | null;
+
+export interface AuthPolicy {
+  /** --sys: the socket is 0666, anyone may read, only admins may change anything */
+  sys: boolean;
+  /** uid the supervisor runs as */
+  ownerUid: number;
+  /** gids whose members may change a --sys supervisor (the caller resolves group `systemg`) */
+  adminGids: readonly number[];
+}
+
+export function defaultAuthorize(policy: AuthPolicy): Authorize {
+  const admins = new Set(policy.adminGids);
+  const isAdmin = (p: PeerCred) =>
+    p.uid === 0 || p.uid === policy.ownerUid || admins.has(p.gid) || (p.groups ?? []).some((g) => admins.has(g));
+
+  return (peer, req) => {
+    if (!policy.sys) {
+      // Without credentials (a runtime that cannot read them) the 0600 socket in a 0700
+      // directory is the only gate, and it already admits just the owner and root.
+      if (peer === null || peer.uid === 0 || peer.uid === policy.ownerUid) return null;
+      return `uid ${peer.uid} may not control the supervisor of uid ${policy.ownerUid}; only its owner and root may`;
+    }
+    if (READ_ONLY_COMMANDS.has(req.cmd)) return null;
+    if (peer === null) return `"${req.cmd}" needs root or group systemg, and the caller's credentials are unknown`;
+    if (isAdmin(peer)) return null;
+    return `"${req.cmd}" changes the system supervisor: only root and members of group systemg may (you are uid ${peer.uid}); status, inspect and logs are open to everyone`;
+  };
+}
