@@ -2,8 +2,6 @@
 // starts sysg with LISTEN_FDS, the sockets are sysg's fds 3..3+n-1. sysg takes them once at
 // startup, removes the variables from its own environment (so no later child sees stale ones),
 // and hands them, renumbered from 3, to every service with `socket_activation: true`.
-import { fstatSync } from "node:fs";
-
 /** sd_listen_fds(3): the first passed descriptor. */
 export const LISTEN_FDS_START = 3;
 
@@ -51,17 +49,8 @@ export function captureListenFds(
   if (names !== undefined && nameList.length !== n) {
     warnings.push(`LISTEN_FDNAMES has ${nameList.length} names for ${n} fds; unnamed ones are "unknown"`);
   }
-  const fds: ListenFd[] = [];
-  for (let i = 0; i < n; i++) {
-    const fd = LISTEN_FDS_START + i;
-    try {
-      fstatSync(fd);
-    } catch {
-      warnings.push(`LISTEN_FDS promised fd ${fd}, but it is not open; skipped`);
-      continue;
-    }
-    fds.push({ fd, name: nameList[i] || "unknown" });
-  }
+  // Like sd_listen_fds(3), trust the activator: a closed fd surfaces as EBADF at the child's "fds" step.
+  const fds = Array.from({ length: n }, (_, i) => ({ fd: LISTEN_FDS_START + i, name: nameList[i] || "unknown" }));
   return { fds, warnings };
 }
 
