@@ -1,0 +1,157 @@
+// Readings from /proc: identity of a process (pid + start time, so a recycled pid is never
+// mistaken for ours), its parent, group, session and state, CPU ticks and RSS, and the
+// process table walks the supervisor needs to find every descendant of a service.
+import { readFileSync, readdirSync } from "node:fs";
+
+export interface ProcStat {
+  pid: number;
+  /** executable name (stat field 2), at most 15 bytes */
+  comm: string;
+  /** R, S, D, Z, T, t, X, I … (stat field 3) */
+  state: string;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** user + system CPU time, clock ticks (fields 14, 15) */
+  cpuTicks: number;
+  /** clock ticks after boot (field 22): with the pid, the identity of a process */
+  startTime: number;
+  /** resident set size, bytes (field 24 × page size) */
+  rss: number;
+}
+
+/** Parses /proc/<pid>/stat; null when the process does not exist (or /proc is unreadable). */
+export function readStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch {
+    return null;
+  }
+  return parseStat(text);
+}
+
+/** One /proc/<pid>/stat line. comm may hold spaces and ")", so fields are counted from the last ")". */
+export function parseStat(text: string): ProcStat | null {
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) return null;
+  // f[0] is field 3 (state)
+  const f = text.slice(close + 2).split(" ");
+  if (f.length < 22) return null;
+  const num = (field: number) => Number(f[field - 3]);
+  return {
+    pid: Number(text.slice(0, open - 1)),
+    comm: text.slice(open + 1, close),
+    state: f[0]!,
+    ppid: num(4),
+    pgid: num(5),
+    sid: num(6),
+    cpuTicks: num(14) + num(15),
+    startTime: num(22),
+    rss: num(24) * auxv().pageSize,
+  };
+}
+
+/** True when `pid` is the very process that started at `startTime` and has not finished
+ *  (a zombie has finished: it only waits for its parent to collect the status). */
+export function isSameProcess(pid: number, startTime: number): boolean {
+  const st = readStat(pid);
+  return st !== null && st.startTime === startTime && st.state !== "Z" && st.state !== "X";
+}
+
+/** Every process visible in /proc (processes that vanish while we scan are skipped). */
+export function procTable(): ProcStat[] {
+  const table: ProcStat[] = [];
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return table;
+  }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const st = readStat(Number(name));
+    if (st) table.push(st);
+  }
+  return table;
+}
+
+/** Every descendant of `pid` by parent links (setsid does not break them; re-parenting to a
+ *  subreaper does). Pass `table` to reuse one scan for several questions. */
+export function descendants(pid: number, table: ProcStat[] = procTable()): ProcStat[] {
+  const children = new Map<number, ProcStat[]>();
+  for (const e of table) {
+    const list = children.get(e.ppid);
+    if (list) list.push(e);
+    else children.set(e.ppid, [e]);
+  }
+  const out: ProcStat[] = [];
+  const queue = [pid];
+  const seen = new Set<number>(queue);
+  while (queue.length > 0) {
+    for (const c of children.get(queue.pop()!) ?? []) {
+      if (seen.has(c.pid)) continue;
+      seen.add(c.pid);
+      out.push(c);
+      queue.push(c.pid);
+    }
+  }
+  return out;
+}
+
+/** Members of process group `pgid`. */
+export function processGroup(pgid: number, table: ProcStat[] = procTable()): ProcStat[] {
+  return table.filter((e) => e.pgid === pgid);
+}
+
+/** Seconds since boot (/proc/uptime). */
+export function uptimeSeconds(): number {
+  return Number(readFileSync("/proc/uptime", "latin1").split(" ")[0]);
+}
+
+/** Seconds `st` has been running. */
+export function processAgeSeconds(st: ProcStat, now: number = uptimeSeconds()): number {
+  return Math.max(0, now - st.startTime / auxv().clockTicks);
+}
+
+/** Wall-clock ms at which a process with this start time started. */
+export function startedAtMs(startTime: number): number {
+  return Date.now() - (uptimeSeconds() - startTime / auxv().clockTicks) * 1000;
+}
+
+/** CPU % (100 = one core) between two readings of the same process taken `ms` apart. */
+export function cpuPercent(before: ProcStat, after: ProcStat, ms: number): number {
+  if (ms <= 0) return 0;
+  return (((after.cpuTicks - before.cpuTicks) / auxv().clockTicks) * 100_000) / ms;
+}
+
+/** CPU % averaged over the whole life of the process (one reading, e.g. `status` without a supervisor). */
+export function cpuPercentLifetime(st: ProcStat, now: number = uptimeSeconds()): number {
+  const age = processAgeSeconds(st, now);
+  return age > 0 ? ((st.cpuTicks / auxv().clockTicks) * 100) / age : 0;
+}
+
+let aux: { pageSize: number; clockTicks: number } | undefined;
+
+/** Page size and clock ticks per second from the ELF auxiliary vector (AT_PAGESZ, AT_CLKTCK),
+ *  which is what sysconf() reads; the usual Linux values if it cannot be read. */
+export function auxv(): { pageSize: number; clockTicks: number } {
+  if (aux) return aux;
+  aux = { pageSize: 4096, clockTicks: 100 };
+  try {
+    const b = readFileSync("/proc/self/auxv");
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (let off = 0; off + 16 <= b.byteLength; off += 16) {
+      const key = Number(v.getBigUint64(off, true));
+      const val = Number(v.getBigUint64(off + 8, true));
+      if (key === 0) break;
+      if (key === 6) aux.pageSize = val;
+      if (key === 17) aux.clockTicks = val;
+    }
+  } catch {
+    // keep the defaults
+  }
+  return aux;
+}
