@@ -30,6 +30,55 @@ export const ResolvedLogs = Type.Object({
 });
 export type ResolvedLogs = Static<typeof ResolvedLogs>;
 
+/** Resource limits as written, normalised: sizes in bytes, Infinity for "unlimited"/"max". */
+export const ResolvedLimits = Type.Object({
+  nofile: Type.Optional(Type.Integer()),
+  nproc: Type.Optional(Type.Number()),
+  /** bytes */
+  memlock: Type.Optional(Type.Number()),
+  /** -20..19 */
+  nice: Type.Optional(Type.Integer()),
+  cpu_affinity: Type.Optional(Type.Array(Type.Integer())),
+  cgroup: Type.Optional(
+    Type.Object({
+      /** absolute; absent = default root (<cgroup2 mount>/systemg), chosen by src/privilege */
+      root: Type.Optional(Type.String()),
+      /** bytes */
+      memory_max: Type.Optional(Type.Number()),
+      /** kernel cpu.max form: "max", "max 100000", "50000" or "50000 100000" */
+      cpu_max: Type.Optional(Type.String()),
+      /** 1..10000 */
+      cpu_weight: Type.Optional(Type.Integer()),
+      pids_max: Type.Optional(Type.Number()),
+    }),
+  ),
+});
+export type ResolvedLimits = Static<typeof ResolvedLimits>;
+
+/** Namespaces and hardening as written (only keys the user set are present). */
+export const ResolvedIsolation = Type.Object({
+  network: Type.Optional(Type.Boolean()),
+  mount: Type.Optional(Type.Boolean()),
+  pid: Type.Optional(Type.Boolean()),
+  user: Type.Optional(Type.Boolean()),
+  private_tmp: Type.Optional(Type.Boolean()),
+  private_devices: Type.Optional(Type.Boolean()),
+  no_new_privileges: Type.Optional(Type.Boolean()),
+  protect_system: Type.Optional(Type.Union([Type.Boolean(), Type.Literal("full"), Type.Literal("strict")])),
+  protect_home: Type.Optional(Type.Union([Type.Boolean(), Type.Literal("read-only"), Type.Literal("tmpfs")])),
+  /** absolute paths */
+  read_only_paths: Type.Optional(Type.Array(Type.String())),
+  read_write_paths: Type.Optional(Type.Array(Type.String())),
+  inaccessible_paths: Type.Optional(Type.Array(Type.String())),
+  /** systemd-style entries: "@system-service", "~@privileged", "ptrace"; a single string becomes a list */
+  seccomp: Type.Optional(Type.Array(Type.String())),
+  apparmor_profile: Type.Optional(Type.String()),
+  selinux_context: Type.Optional(Type.String()),
+  /** the umask as a number (written "0027" → 0o027 = 23) */
+  umask: Type.Optional(Type.Integer()),
+});
+export type ResolvedIsolation = Static<typeof ResolvedIsolation>;
+
 export const ResolvedService = Type.Object({
   name: Type.String(),
   command: Type.String(),
@@ -69,13 +118,14 @@ export const ResolvedService = Type.Object({
   stop_signal: Type.String(),
   stop_timeout: Type.Number(),
   logs: ResolvedLogs,
-  /** Privileged keys, validated at load and enforced by src/privilege (kept as written). */
+  /** Privileged keys, validated at load and enforced by src/privilege. Names or numeric ids, as text. */
   user: Type.Union([Type.String(), Type.Null()]),
   group: Type.Union([Type.String(), Type.Null()]),
   supplementary_groups: Type.Array(Type.String()),
-  limits: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
+  limits: Type.Union([Type.Null(), ResolvedLimits]),
+  /** canonical "CAP_*" names, or ["ALL"]; null = none listed */
   capabilities: Type.Union([Type.Null(), Type.Array(Type.String())]),
-  isolation: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
+  isolation: Type.Union([Type.Null(), ResolvedIsolation]),
   socket_activation: Type.Boolean(),
 });
 export type ResolvedService = Static<typeof ResolvedService>;

@@ -1,0 +1,86 @@
+// Finding and reading the config file (SPEC §1): where to look, and YAML/JSON/TOML by extension.
+import { readFileSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import type { ConfigError } from "./errors.ts";
+
+export const DEFAULT_NAMES = ["systemg.yaml", "sysg.yaml"] as const;
+
+export type Found = { ok: true; path: string } | { ok: false; error: ConfigError };
+
+/**
+ * -c PATH: absolute as is; else relative to cwd; else in the config dir (~/.config/systemg,
+ * --sys /etc/systemg). Without -c the same places are tried for systemg.yaml, then sysg.yaml.
+ */
+export function findConfig(opts: { config?: string; cwd: string; home: string; sys: boolean }): Found {
+  const configDir = opts.sys ? "/etc/systemg" : join(opts.home, ".config", "systemg");
+  const tried: string[] = [];
+  const candidates = (name: string): string[] =>
+    isAbsolute(name) ? [name] : [resolve(opts.cwd, name), resolve(configDir, name)];
+  const names = opts.config !== undefined ? [opts.config] : [...DEFAULT_NAMES];
+  for (const name of names) {
+    for (const path of candidates(name)) {
+      if (tried.includes(path)) continue;
+      tried.push(path);
+      if (isFile(path)) return { ok: true, path };
+    }
+  }
+  const what = opts.config !== undefined ? `config file ${JSON.stringify(opts.config)} not found` : "no config file found";
+  return {
+    ok: false,
+    error: {
+      path: "",
+      message: `${what}; tried ${tried.join(", ")}`,
+      hint: opts.config !== undefined ? "check the path given to -c/--config" : "create systemg.yaml here, or pass -c FILE",
+    },
+  };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export type Read = { ok: true; raw: unknown } | { ok: false; error: ConfigError };
+
+/** Reads and parses by extension: .json, .toml, else YAML (.yaml, .yml and anything unknown). */
+export async function readConfig(path: string): Promise<Read> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    return { ok: false, error: { path: "", message: `cannot read: ${(err as Error).message}` } };
+  }
+  if (text.trim() === "") {
+    return { ok: false, error: { path: "", message: "the file is empty", hint: 'start with version: "1" and a services map' } };
+  }
+  const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
+  const format = ext === "json" ? "JSON" : ext === "toml" ? "TOML" : "YAML";
+  try {
+    // confbox is split per format so only the parser in use is loaded.
+    const raw =
+      format === "JSON"
+        ? (await import("confbox/json")).parseJSON(text)
+        : format === "TOML"
+          ? (await import("confbox/toml")).parseTOML(text)
+          : (await import("confbox/yaml")).parseYAML(text);
+    return { ok: true, raw };
+  } catch (err) {
+    return { ok: false, error: { path: "", message: `${format} syntax error: ${syntaxMessage(err)}` } };
+  }
+}
+
+/** The parser's message on one line, with the line and column where the parser gives them. */
+function syntaxMessage(err: unknown): string {
+  const e = err as { message?: string; mark?: { line: number; column: number }; reason?: string };
+  const first = String(e.message ?? err).split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+  // YAML (js-yaml) gives a 0-based mark; TOML gives 1-based own line/column properties.
+  if (e.mark) return `line ${e.mark.line + 1}, column ${e.mark.column + 1}: ${e.reason ?? first}`;
+  const own = err !== null && typeof err === "object" ? (err as Record<string, unknown>) : {};
+  if (Object.keys(own).includes("line") && typeof own.line === "number") {
+    return `line ${own.line}, column ${Number(own.column)}: ${first}`;
+  }
+  return first;
+}
