@@ -1,5 +1,7 @@
 // Raw (schema-valid) config → ResolvedConfig: defaults from SPEC §1, values normalised
 // (ms, bytes, canonical names, absolute paths), env merged per service, the start order.
+// limits and isolation stay as written (schema-checked): src/privilege normalises them
+// against what the host can grant.
 // Works service by service and skips any part the schema already rejected, so the caller
 // can report schema errors and these together.
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
@@ -13,8 +15,6 @@ import type { Parsed } from "./parsed.ts";
 import type {
   ResolvedConfig,
   ResolvedHook,
-  ResolvedIsolation,
-  ResolvedLimits,
   ResolvedLogs,
   ResolvedProbe,
   ResolvedService,
@@ -25,15 +25,13 @@ import {
   type RawDeployment,
   type RawEnv,
   type RawHooks,
-  type RawIsolation,
-  type RawLimits,
   type RawLogs,
   type RawReadiness,
   type RawService,
 } from "./schema.ts";
 import { parseSignal } from "./signals.ts";
 import { parseSize } from "./size.ts";
-import { parseAddress, parseCountLimit, parseCpuMax, parseHttpStatus, parseUmask } from "./values.ts";
+import { parseAddress, parseHttpStatus } from "./values.ts";
 
 export interface ResolveContext {
   /** absolute path of the config file */
@@ -140,9 +138,9 @@ function resolveService(name: string, s: RawService, c: ServiceContext): Resolve
     user: s.user === undefined ? null : String(s.user),
     group: s.group === undefined ? null : String(s.group),
     supplementary_groups: (s.supplementary_groups ?? []).map(String),
-    limits: s.limits ? limits(s.limits) : null,
+    limits: s.limits ?? null,
     capabilities: s.capabilities ? capabilities(s.capabilities, c) : null,
-    isolation: s.isolation ? isolation(s.isolation) : null,
+    isolation: s.isolation ?? null,
     socket_activation: s.socket_activation ?? false,
   };
 }
@@ -234,26 +232,6 @@ function deployment(d: RawDeployment | undefined): ResolvedService["deployment"]
   };
 }
 
-function limits(l: RawLimits): ResolvedLimits {
-  const out: ResolvedLimits = {};
-  if (l.nofile !== undefined) out.nofile = l.nofile;
-  if (l.nproc !== undefined) out.nproc = must(parseCountLimit(l.nproc));
-  if (l.memlock !== undefined) out.memlock = must(parseSize(l.memlock));
-  if (l.nice !== undefined) out.nice = l.nice;
-  if (l.cpu_affinity !== undefined) out.cpu_affinity = [...new Set(l.cpu_affinity)].sort((a, b) => a - b);
-  if (l.cgroup) {
-    const g = l.cgroup;
-    const cgroup: NonNullable<ResolvedLimits["cgroup"]> = {};
-    if (g.root !== undefined) cgroup.root = resolvePath(g.root);
-    if (g.memory_max !== undefined) cgroup.memory_max = must(parseSize(g.memory_max));
-    if (g.cpu_max !== undefined) cgroup.cpu_max = must(parseCpuMax(g.cpu_max));
-    if (g.cpu_weight !== undefined) cgroup.cpu_weight = g.cpu_weight;
-    if (g.pids_max !== undefined) cgroup.pids_max = must(parseCountLimit(g.pids_max));
-    out.cgroup = cgroup;
-  }
-  return out;
-}
-
 function capabilities(list: readonly string[], c: ServiceContext): string[] {
   const names = [...new Set(list.map((x) => must(parseCapability(x))))];
   if (names.includes("ALL") && names.length > 1) {
@@ -264,12 +242,4 @@ function capabilities(list: readonly string[], c: ServiceContext): string[] {
     });
   }
   return names;
-}
-
-function isolation(i: RawIsolation): ResolvedIsolation {
-  const { seccomp, umask, ...rest } = i;
-  const out: ResolvedIsolation = { ...rest };
-  if (seccomp !== undefined) out.seccomp = (Array.isArray(seccomp) ? seccomp : [seccomp]).map((x) => x.trim());
-  if (umask !== undefined) out.umask = must(parseUmask(umask));
-  return out;
 }

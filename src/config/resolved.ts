@@ -4,6 +4,7 @@
 //   signals -> canonical "SIGTERM" form, paths -> absolute, env -> fully merged.
 // Being a typebox schema, it also travels over IPC (inspect) unchanged.
 import { type Static, Type } from "@sinclair/typebox";
+import { RawIsolation, RawLimits } from "./schema.ts";
 
 export const ResolvedProbe = Type.Union([
   Type.Object({ kind: Type.Literal("default") }),
@@ -29,55 +30,6 @@ export const ResolvedLogs = Type.Object({
   timestamps: Type.Boolean(),
 });
 export type ResolvedLogs = Static<typeof ResolvedLogs>;
-
-/** Resource limits as written, normalised: sizes in bytes, Infinity for "unlimited"/"max". */
-export const ResolvedLimits = Type.Object({
-  nofile: Type.Optional(Type.Integer()),
-  nproc: Type.Optional(Type.Number()),
-  /** bytes */
-  memlock: Type.Optional(Type.Number()),
-  /** -20..19 */
-  nice: Type.Optional(Type.Integer()),
-  cpu_affinity: Type.Optional(Type.Array(Type.Integer())),
-  cgroup: Type.Optional(
-    Type.Object({
-      /** absolute; absent = default root (<cgroup2 mount>/systemg), chosen by src/privilege */
-      root: Type.Optional(Type.String()),
-      /** bytes */
-      memory_max: Type.Optional(Type.Number()),
-      /** kernel cpu.max form: "max", "max 100000", "50000" or "50000 100000" */
-      cpu_max: Type.Optional(Type.String()),
-      /** 1..10000 */
-      cpu_weight: Type.Optional(Type.Integer()),
-      pids_max: Type.Optional(Type.Number()),
-    }),
-  ),
-});
-export type ResolvedLimits = Static<typeof ResolvedLimits>;
-
-/** Namespaces and hardening as written (only keys the user set are present). */
-export const ResolvedIsolation = Type.Object({
-  network: Type.Optional(Type.Boolean()),
-  mount: Type.Optional(Type.Boolean()),
-  pid: Type.Optional(Type.Boolean()),
-  user: Type.Optional(Type.Boolean()),
-  private_tmp: Type.Optional(Type.Boolean()),
-  private_devices: Type.Optional(Type.Boolean()),
-  no_new_privileges: Type.Optional(Type.Boolean()),
-  protect_system: Type.Optional(Type.Union([Type.Boolean(), Type.Literal("full"), Type.Literal("strict")])),
-  protect_home: Type.Optional(Type.Union([Type.Boolean(), Type.Literal("read-only"), Type.Literal("tmpfs")])),
-  /** absolute paths */
-  read_only_paths: Type.Optional(Type.Array(Type.String())),
-  read_write_paths: Type.Optional(Type.Array(Type.String())),
-  inaccessible_paths: Type.Optional(Type.Array(Type.String())),
-  /** systemd-style entries: "@system-service", "~@privileged", "ptrace"; a single string becomes a list */
-  seccomp: Type.Optional(Type.Array(Type.String())),
-  apparmor_profile: Type.Optional(Type.String()),
-  selinux_context: Type.Optional(Type.String()),
-  /** the umask as a number (written "0027" → 0o027 = 23) */
-  umask: Type.Optional(Type.Integer()),
-});
-export type ResolvedIsolation = Static<typeof ResolvedIsolation>;
 
 export const ResolvedService = Type.Object({
   name: Type.String(),
@@ -118,14 +70,18 @@ export const ResolvedService = Type.Object({
   stop_signal: Type.String(),
   stop_timeout: Type.Number(),
   logs: ResolvedLogs,
-  /** Privileged keys, validated at load and enforced by src/privilege. Names or numeric ids, as text. */
+  /**
+   * Privileged keys, validated at load and enforced by src/privilege. user/group/groups: names
+   * or numeric ids as text; capabilities: canonical; limits and isolation: as written (their
+   * schema types: sizes like "512M", "unlimited", umask "0027"), src/privilege normalises them.
+   */
   user: Type.Union([Type.String(), Type.Null()]),
   group: Type.Union([Type.String(), Type.Null()]),
   supplementary_groups: Type.Array(Type.String()),
-  limits: Type.Union([Type.Null(), ResolvedLimits]),
+  limits: Type.Union([Type.Null(), RawLimits]),
   /** canonical "CAP_*" names, or ["ALL"]; null = none listed */
   capabilities: Type.Union([Type.Null(), Type.Array(Type.String())]),
-  isolation: Type.Union([Type.Null(), ResolvedIsolation]),
+  isolation: Type.Union([Type.Null(), RawIsolation]),
   socket_activation: Type.Boolean(),
 });
 export type ResolvedService = Static<typeof ResolvedService>;
