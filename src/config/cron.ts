@@ -17,6 +17,7 @@ const TOKEN = /^([0-9]+|[A-Za-z]{3})$/;
 export function parseCron(input: unknown): Parsed<string> {
   if (typeof input !== "string") return bad(`expected a cron expression string, got ${show(input)}`);
   const text = input.trim().split(/\s+/).join(" ");
+  if (text === "") return bad("cron expression is empty");
   if (text.startsWith("@")) {
     const problem = libraryProblem(text);
     return problem ? bad(`unknown cron nickname ${show(input)}`) : { ok: true, value: text };
