@@ -6,10 +6,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
+/** `limits.cgroup` normalised: what prepareCgroup writes. */
 export interface CgroupSettings {
   /** bytes; Infinity = "max" */
   memory_max?: number;
-  /** "$MAX $PERIOD" as cpu.max takes it, e.g. "200000 100000" or "max 100000" */
+  /** the kernel's cpu.max form: "max", "max 100000", "50000" or "50000 100000" */
   cpu_max?: string;
   /** 1..10000 */
   cpu_weight?: number;

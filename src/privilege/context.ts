@@ -292,10 +292,10 @@ function resolveIsolation(
   }
 
   if (iso.no_new_privileges === true) spec.noNewPrivileges = true;
-  if (iso.umask !== undefined && iso.umask !== null) {
+  if (iso.umask !== undefined) {
     const r = parseUmask(iso.umask);
     if (r.ok) spec.umask = r.value;
-    else errors.push(r.hint ? { path: `${base}.umask`, message: r.error, hint: r.hint } : { path: `${base}.umask`, message: r.error });
+    else errors.push({ path: `${base}.umask`, message: r.error, ...(r.hint === undefined ? {} : { hint: r.hint }) });
   }
 }
 

@@ -3,10 +3,11 @@
 // lower its nice value past RLIMIT_NICE, and CPUs must be online. Every problem is a
 // ConfigError with the exact key, so `sysg check` reports them all at once.
 import { readFileSync } from "node:fs";
-import type { ConfigError } from "../config/resolved.ts";
 import type { Parsed } from "../config/parsed.ts";
+import type { ConfigError } from "../config/resolved.ts";
+import type { RawLimits } from "../config/schema.ts";
 import { parseSize } from "../config/size.ts";
-import { parseAbsolutePath, parseCountLimit, parseCpuMax } from "../config/values.ts";
+import { parseCountLimit, parseCpuMax } from "../config/values.ts";
 import type { SpawnSpec } from "../platform/types.ts";
 import type { CgroupSettings } from "./cgroup.ts";
 
@@ -121,35 +122,19 @@ export interface LimitsPlan {
   cgroup?: { root: string | null; settings: CgroupSettings };
 }
 
-// Unknown keys and malformed values are the config loader's to report; the same parsers run
-// here so a service built without it is still safe, and the host-dependent checks are ours.
-const CGROUP_KEYS = "root, memory_max, cpu_max, cpu_weight, pids_max";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function show(v: unknown): string {
-  return v === Number.POSITIVE_INFINITY ? '"unlimited"' : (JSON.stringify(v) ?? String(v));
-}
-
-/** nofile/nproc are counts, memlock a size; both take "unlimited" (→ Infinity). */
-function parseRlimit(key: RlimitKey, v: unknown): Parsed<number> {
-  if (v === Number.POSITIVE_INFINITY) return { ok: true, value: v };
-  return key === "memlock" ? parseSize(v) : parseCountLimit(v);
-}
-
 function rlimitText(n: number): string {
   return n === Number.POSITIVE_INFINITY ? "unlimited" : String(n);
 }
 
 /**
- * Maps one service's `limits` block. `euid` 0 may raise hard limits (CAP_SYS_RESOURCE) and
- * lower nice; anyone else only gets what the supervisor already has.
+ * Maps one service's `limits` (as written; the config loader has checked the syntax) to
+ * numbers with the config's own parsers, and checks them against the host. `euid` 0 may raise
+ * hard limits (CAP_SYS_RESOURCE) and lower nice; anyone else only gets what the supervisor
+ * already has.
  */
 export function planLimits(
   service: string,
-  limits: Record<string, unknown> | null,
+  limits: RawLimits | null,
   host: HostLimits,
   euid: number,
 ): { plan: LimitsPlan; errors: ConfigError[] } {
@@ -158,122 +143,74 @@ export function planLimits(
   if (!limits) return { plan, errors };
   const base = `services.${service}.limits`;
   const err = (key: string, message: string, hint?: string) =>
-    errors.push(hint ? { path: `${base}.${key}`, message, hint } : { path: `${base}.${key}`, message });
+    errors.push(hint === undefined ? { path: `${base}.${key}`, message } : { path: `${base}.${key}`, message, hint });
+  /** The parsed value, or undefined after reporting why it is not one. */
+  const parsed = <T>(key: string, r: Parsed<T>): T | undefined => {
+    if (r.ok) return r.value;
+    err(key, r.error, r.hint);
+    return undefined;
+  };
 
   for (const key of ["nofile", "nproc", "memlock"] as const) {
-    const raw = limits[key];
-    if (raw === undefined || raw === null) continue;
-    const parsed = parseRlimit(key, raw);
-    if (!parsed.ok) {
-      err(key, parsed.error, parsed.hint);
-      continue;
-    }
-    const value = parsed.value;
+    if (limits[key] === undefined) continue;
+    const value = parsed(key, key === "memlock" ? parseSize(limits.memlock) : parseCountLimit(limits[key]));
+    if (value === undefined) continue;
     const { hard } = host.current[key];
     if (key === "nofile" && value > host.nrOpen) {
       err(
         key,
-        `${show(raw)} is above the kernel's ceiling for open files (fs.nr_open = ${host.nrOpen})`,
+        `${rlimitText(value)} is above the kernel's ceiling for open files (fs.nr_open = ${host.nrOpen})`,
         `use at most ${host.nrOpen}, or raise /proc/sys/fs/nr_open`,
       );
-      continue;
-    }
-    if (euid !== 0 && value > hard) {
+    } else if (euid !== 0 && value > hard) {
       err(
         key,
-        `${show(raw)} is above the hard limit ${rlimitText(hard)} of this non-root supervisor, which cannot raise it`,
+        `${rlimitText(value)} is above the hard limit ${rlimitText(hard)} of this non-root supervisor, which cannot raise it`,
         `use at most ${rlimitText(hard)}, raise the supervisor's hard limit (ulimit -H, LimitNOFILE= etc. in its unit), or start it as root`,
       );
-      continue;
-    }
-    const n = value === Number.POSITIVE_INFINITY ? RLIM_INFINITY : value;
-    plan.rlimits.push({ resource: RESOURCE[key].number, soft: n, hard: n });
-  }
-
-  const nice = limits.nice;
-  if (nice !== undefined && nice !== null) {
-    if (typeof nice !== "number" || !Number.isInteger(nice) || nice < -20 || nice > 19) {
-      err("nice", `expected an integer from -20 to 19, got ${show(nice)}`);
     } else {
-      // Unprivileged processes may always be nicer; lower values need RLIMIT_NICE (floor 20 - rlim).
-      const floor = Math.min(host.nice, 20 - host.niceLimit);
-      if (euid !== 0 && nice < floor) {
-        err(
-          "nice",
-          `${nice} is below ${floor}, the lowest nice value this non-root supervisor may set`,
-          `use ${floor} or higher, raise RLIMIT_NICE (LimitNICE=), or start the supervisor as root`,
-        );
-      } else plan.nice = nice;
+      const n = value === Number.POSITIVE_INFINITY ? RLIM_INFINITY : value;
+      plan.rlimits.push({ resource: RESOURCE[key].number, soft: n, hard: n });
     }
   }
 
-  const affinity = limits.cpu_affinity;
-  if (affinity !== undefined && affinity !== null) {
+  if (limits.nice !== undefined) {
+    // Unprivileged processes may always be nicer; lower values need RLIMIT_NICE (floor 20 - rlim).
+    const floor = Math.min(host.nice, 20 - host.niceLimit);
+    if (euid !== 0 && limits.nice < floor) {
+      err(
+        "nice",
+        `${limits.nice} is below ${floor}, the lowest nice value this non-root supervisor may set`,
+        `use ${floor} or higher, raise RLIMIT_NICE (LimitNICE=), or start the supervisor as root`,
+      );
+    } else plan.nice = limits.nice;
+  }
+
+  if (limits.cpu_affinity !== undefined) {
     const online = host.onlineCpus;
-    if (
-      !Array.isArray(affinity) ||
-      affinity.length === 0 ||
-      !affinity.every((c) => typeof c === "number" && Number.isInteger(c) && c >= 0)
-    ) {
-      err("cpu_affinity", `expected a non-empty list of CPU numbers like [0, 1], got ${show(affinity)}`);
-    } else {
-      const offline = (affinity as number[]).filter((c) => !online.includes(c));
-      if (offline.length > 0) {
-        err(
-          "cpu_affinity",
-          `CPU ${offline.join(", ")} ${offline.length === 1 ? "is" : "are"} not online on this host`,
-          `online CPUs are ${formatCpuList(online)} (/sys/devices/system/cpu/online)`,
-        );
-      } else plan.cpuAffinity = [...new Set(affinity as number[])].sort((a, b) => a - b);
-    }
+    const offline = limits.cpu_affinity.filter((c) => !online.includes(c));
+    if (offline.length > 0) {
+      err(
+        "cpu_affinity",
+        `CPU ${offline.join(", ")} ${offline.length === 1 ? "is" : "are"} not online on this host`,
+        `online CPUs are ${formatCpuList(online)} (/sys/devices/system/cpu/online)`,
+      );
+    } else plan.cpuAffinity = [...new Set(limits.cpu_affinity)].sort((a, b) => a - b);
   }
 
   const cg = limits.cgroup;
-  if (cg !== undefined && cg !== null) {
-    if (!isRecord(cg)) err("cgroup", `expected a map with ${CGROUP_KEYS}, got ${show(cg)}`);
-    else {
-      const parsed = planCgroup(cg, (key, message, hint) => err(`cgroup.${key}`, message, hint));
-      if (parsed) plan.cgroup = parsed;
+  if (cg) {
+    const before = errors.length;
+    const settings: CgroupSettings = {};
+    if (cg.memory_max !== undefined) {
+      // cgroupfs spells unlimited "max"; the size parser knows "unlimited".
+      const mem = typeof cg.memory_max === "string" && cg.memory_max.trim() === "max" ? "unlimited" : cg.memory_max;
+      settings.memory_max = parsed("cgroup.memory_max", parseSize(mem));
     }
+    if (cg.cpu_max !== undefined) settings.cpu_max = parsed("cgroup.cpu_max", parseCpuMax(cg.cpu_max));
+    if (cg.cpu_weight !== undefined) settings.cpu_weight = cg.cpu_weight;
+    if (cg.pids_max !== undefined) settings.pids_max = parsed("cgroup.pids_max", parseCountLimit(cg.pids_max));
+    if (errors.length === before) plan.cgroup = { root: cg.root ?? null, settings };
   }
   return { plan, errors };
-}
-
-type Report = (key: string, message: string, hint?: string) => void;
-
-function planCgroup(cg: Record<string, unknown>, err: Report): LimitsPlan["cgroup"] | null {
-  let ok = true;
-  const settings: CgroupSettings = {};
-  const take = <T>(key: string, raw: unknown, r: Parsed<T>, set: (v: T) => void) => {
-    if (raw === undefined || raw === null) return;
-    if (r.ok) set(r.value);
-    else {
-      ok = false;
-      err(key, r.error, r.hint);
-    }
-  };
-
-  let root: string | null = null;
-  take("root", cg.root, parseAbsolutePath(cg.root), (v) => {
-    root = v;
-  });
-  const mem = cg.memory_max === "max" ? "unlimited" : cg.memory_max;
-  take("memory_max", cg.memory_max, parseSize(mem), (v) => {
-    settings.memory_max = v;
-  });
-  take("cpu_max", cg.cpu_max, parseCpuMax(cg.cpu_max), (v) => {
-    settings.cpu_max = v;
-  });
-  const w = cg.cpu_weight;
-  const weight: Parsed<number> =
-    typeof w === "number" && Number.isInteger(w) && w >= 1 && w <= 10000
-      ? { ok: true, value: w }
-      : { ok: false, error: `expected an integer from 1 to 10000 (default 100), got ${show(w)}` };
-  take("cpu_weight", w, weight, (v) => {
-    settings.cpu_weight = v;
-  });
-  take("pids_max", cg.pids_max, parseCountLimit(cg.pids_max), (v) => {
-    settings.pids_max = v;
-  });
-  return ok ? { root, settings } : null;
 }

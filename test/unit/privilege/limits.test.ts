@@ -62,7 +62,7 @@ describe("rlimits", () => {
   });
 
   test("nofile cannot pass fs.nr_open, even for root", () => {
-    const { errors } = planLimits("web", { nofile: "unlimited" }, host, 0);
+    const { errors } = planLimits("web", { nofile: 2000000 }, host, 0);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toContain("fs.nr_open = 1048576");
   });
@@ -83,11 +83,6 @@ describe("nice and cpu_affinity", () => {
     expect(planLimits("web", { nice: 10 }, host, 1000).plan.nice).toBe(10);
   });
 
-  test("nice outside -20..19 is refused", () => {
-    expect(planLimits("web", { nice: 20 }, host, 0).errors[0]?.message).toContain("-20 to 19");
-    expect(planLimits("web", { nice: 1.5 }, host, 0).errors).toHaveLength(1);
-  });
-
   test("affinity: online CPUs only, duplicates folded", () => {
     expect(planLimits("web", { cpu_affinity: [1, 0, 1] }, host, 0).plan.cpuAffinity).toEqual([0, 1]);
     const { errors, plan } = planLimits("web", { cpu_affinity: [0, 4, 7] }, host, 0);
@@ -95,7 +90,6 @@ describe("nice and cpu_affinity", () => {
     expect(errors[0]!.path).toBe("services.web.limits.cpu_affinity");
     expect(errors[0]!.message).toBe("CPU 4, 7 are not online on this host");
     expect(errors[0]!.hint).toContain("online CPUs are 0-1");
-    expect(planLimits("web", { cpu_affinity: [] }, host, 0).errors).toHaveLength(1);
   });
 });
 
@@ -117,13 +111,13 @@ describe("cgroup settings", () => {
     );
   });
 
-  test("a relative root and bad values are errors at their paths", () => {
-    const { plan, errors } = planLimits("web", { cgroup: { root: "cg/sysg", cpu_max: "fast", cpu_weight: 0 } }, host, 0);
+  test("values the config loader would refuse are still errors at their paths", () => {
+    const { plan, errors } = planLimits("web", { cgroup: { memory_max: "lots", cpu_max: "fast", pids_max: -1 } }, host, 0);
     expect(plan.cgroup).toBeUndefined();
     expect(errors.map((e) => e.path)).toEqual([
-      "services.web.limits.cgroup.root",
+      "services.web.limits.cgroup.memory_max",
       "services.web.limits.cgroup.cpu_max",
-      "services.web.limits.cgroup.cpu_weight",
+      "services.web.limits.cgroup.pids_max",
     ]);
   });
 
