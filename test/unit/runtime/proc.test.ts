@@ -1,0 +1,67 @@
+import {
+  auxv,
+  cpuPercent,
+  cpuPercentLifetime,
+  descendants,
+  isSameProcess,
+  parseStat,
+  processAgeSeconds,
+  processGroup,
+  procTable,
+  readStat,
+  startedAtMs,
+} from "../../../src/runtime/proc.ts";
+
+describe("/proc readings", () => {
+  test("readStat describes this process", () => {
+    const st = readStat(process.pid);
+    expect(st).not.toBeNull();
+    expect(st!.pid).toBe(process.pid);
+    expect(st!.ppid).toBe(process.ppid);
+    expect(st!.startTime).toBeGreaterThan(0);
+    expect(st!.rss).toBeGreaterThan(1024 * 1024);
+    expect(["R", "S"]).toContain(st!.state);
+    expect(processAgeSeconds(st!)).toBeLessThan(600);
+    expect(Math.abs(startedAtMs(st!.startTime) - (Date.now() - performance.now()))).toBeLessThan(5000);
+  });
+
+  test("parseStat copes with spaces and parentheses in the command name", () => {
+    const fields = ["S", "1", "77", "77", "0", "-1", "4194560", "0", "0", "0", "0", "12", "30", "0", "0", "20", "0", "1", "0", "4242", "1000", "25"];
+    const st = parseStat(`123 (a) b (c)) ${fields.join(" ")}\n`);
+    expect(st).toEqual({ pid: 123, comm: "a) b (c)", state: "S", ppid: 1, pgid: 77, sid: 77, cpuTicks: 42, startTime: 4242, rss: 25 * auxv().pageSize });
+    expect(parseStat("garbage")).toBeNull();
+  });
+
+  test("isSameProcess checks the start time, so a recycled pid does not count", () => {
+    const st = readStat(process.pid)!;
+    expect(isSameProcess(process.pid, st.startTime)).toBe(true);
+    expect(isSameProcess(process.pid, st.startTime + 1)).toBe(false);
+    expect(isSameProcess(2 ** 22 + 1, st.startTime)).toBe(false);
+    expect(readStat(2 ** 22 + 1)).toBeNull();
+  });
+
+  test("the process table walks: descendants by parent link, members of a group", () => {
+    const table = procTable();
+    expect(table.some((e) => e.pid === process.pid)).toBe(true);
+    expect(descendants(process.ppid, table).map((e) => e.pid)).toContain(process.pid);
+    expect(descendants(process.pid, table).map((e) => e.pid)).not.toContain(process.pid);
+    const me = readStat(process.pid)!;
+    expect(processGroup(me.pgid, table).map((e) => e.pid)).toContain(process.pid);
+  });
+
+  test("auxv gives the page size and clock ticks sysconf would", () => {
+    const { pageSize, clockTicks } = auxv();
+    expect(pageSize).toBeGreaterThanOrEqual(4096);
+    expect(pageSize & (pageSize - 1)).toBe(0);
+    expect(clockTicks).toBeGreaterThan(0);
+  });
+
+  test("CPU percent from two readings and over a lifetime", () => {
+    const a = readStat(process.pid)!;
+    const hz = auxv().clockTicks;
+    expect(cpuPercent(a, { ...a, cpuTicks: a.cpuTicks + hz / 2 }, 1000)).toBe(50);
+    expect(cpuPercent(a, a, 0)).toBe(0);
+    const lifetime = cpuPercentLifetime({ ...a, startTime: 0, cpuTicks: hz * 10 }, 40);
+    expect(lifetime).toBe(25);
+  });
+});
