@@ -47,9 +47,16 @@ function covers(outer: string, inner: string): boolean {
   return outer !== "" && inner.startsWith(outer) && (inner[outer.length] === "." || inner[outer.length] === "[");
 }
 
-function parentOf(path: string): string {
-  const cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
-  return cut <= 0 ? "" : path.slice(0, cut);
+/** "services.web.env.file[1]" → "services.web.env.file"; "services" → "". */
+export function parentOf(path: string): string {
+  const last = /(\.[A-Za-z0-9_-]+|\[\d+\]|\["(?:[^"\\]|\\.)*"\])$/.exec(path);
+  return last ? path.slice(0, last.index) : "";
+}
+
+/** The path of `key` inside `parent`. */
+export function childOf(parent: string, key: Segment): string {
+  if (parent === "") return pathOf([key]);
+  return typeof key === "number" ? `${parent}[${key}]` : parent + pathOf(["x", key]).slice(1);
 }
 
 function documentOrder(raw: unknown): Map<string, number> {

@@ -9,21 +9,17 @@ export type Found = { ok: true; path: string } | { ok: false; error: ConfigError
 
 /**
  * -c PATH: absolute as is; else relative to cwd; else in the config dir (~/.config/systemg,
- * --sys /etc/systemg). Without -c the same places are tried for systemg.yaml, then sysg.yaml.
+ * --sys /etc/systemg). Without -c: systemg.yaml then sysg.yaml in cwd, then the same in the
+ * config dir — a project's own file wins over the per-user one.
  */
 export function findConfig(opts: { config?: string; cwd: string; home: string; sys: boolean }): Found {
   const configDir = opts.sys ? "/etc/systemg" : join(opts.home, ".config", "systemg");
-  const tried: string[] = [];
-  const candidates = (name: string): string[] =>
-    isAbsolute(name) ? [name] : [resolve(opts.cwd, name), resolve(configDir, name)];
   const names = opts.config !== undefined ? [opts.config] : [...DEFAULT_NAMES];
-  for (const name of names) {
-    for (const path of candidates(name)) {
-      if (tried.includes(path)) continue;
-      tried.push(path);
-      if (isFile(path)) return { ok: true, path };
-    }
-  }
+  const tried = isAbsolute(names[0]!)
+    ? [names[0]!]
+    : [...new Set([opts.cwd, configDir].flatMap((dir) => names.map((name) => resolve(dir, name))))];
+  const path = tried.find(isFile);
+  if (path !== undefined) return { ok: true, path };
   const what = opts.config !== undefined ? `config file ${JSON.stringify(opts.config)} not found` : "no config file found";
   return {
     ok: false,

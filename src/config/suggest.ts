@@ -50,7 +50,18 @@ export function suggest(word: string, known: readonly string[]): string | undefi
       bestDistance = d;
     }
   }
-  return best;
+  return best ?? sharedPrefix(lower, known);
+}
+
+/** The one known word sharing the longest prefix (at least 4 letters) with `word`: "retry" → "retries". */
+function sharedPrefix(word: string, known: readonly string[]): string | undefined {
+  const common = (k: string) => {
+    let n = 0;
+    while (n < word.length && n < k.length && word[n] === k[n]!.toLowerCase()) n++;
+    return n;
+  };
+  const scored = known.map((k) => ({ k, n: common(k) })).filter((x) => x.n >= 4).sort((a, b) => b.n - a.n);
+  return scored.length > 0 && scored[0]!.n !== scored[1]?.n ? scored[0]!.k : undefined;
 }
 
 /** Levenshtein distance, with adjacent transpositions counted as one edit. */

@@ -2,14 +2,23 @@
 // path, what is wrong with the value as written, the accepted form, and a hint.
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Errors, type ValueError, ValueErrorType } from "@sinclair/typebox/errors";
-import { type ConfigError, pathOf, type Segment } from "./errors.ts";
+import { type ConfigError, childOf, parentOf, pathOf, type Segment } from "./errors.ts";
 import { show } from "./parsed.ts";
 import { RawConfig, type SchemaNotes, VALUE_KINDS } from "./schema.ts";
 import { suggest } from "./suggest.ts";
 
 /** Every schema error in a parsed config, one per bad value, in typebox's order. */
 export function validateSchema(raw: unknown): ConfigError[] {
-  return [...Errors(RawConfig, raw)].flatMap((e) => describe(e, raw));
+  const errors = [...Errors(RawConfig, raw)].flatMap((e) => describe(e, raw));
+  // A misspelt required key ("comand") is one mistake: keep the unknown-key error with its
+  // hint and drop the errors about the key it leaves missing.
+  const misspelt = new Set(
+    errors.flatMap((e) => {
+      const m = /^did you mean "(.+)"\?$/.exec(e.hint ?? "");
+      return m && e.message.startsWith("unknown key") ? [childOf(parentOf(e.path), m[1]!)] : [];
+    }),
+  );
+  return errors.filter((e) => !misspelt.has(e.path));
 }
 
 function describe(e: ValueError, root: unknown): ConfigError[] {
