@@ -1,0 +1,137 @@
+// SpawnSpec → the flat `struct sysg_spawn_spec` of ffi/spawn.h (offsets must match the
+// _Static_asserts there). The returned buffers must stay referenced until the call returns.
+import { ptr } from "bun:ffi";
+import type { SpawnSpec, SpawnStep } from "../types.ts";
+
+export const SPEC_SIZE = 112;
+const OFF = {
+  strings: 0, passFds: 8, rlimits: 16, groups: 24, cpuMask: 32, caps: 40, flags: 48, argc: 52, envc: 56,
+  stdio: 60, npass: 72, nrlimits: 76, ngroups: 80, cpuMaskWords: 84, namespaces: 88, nice: 92, umask: 96,
+  cgroupFd: 100, uid: 104, gid: 108,
+} as const;
+
+const FLAG = {
+  session: 1 << 0, umask: 1 << 1, nice: 1 << 2, cgroup: 1 << 3, caps: 1 << 4, groups: 1 << 5, gid: 1 << 6,
+  uid: 1 << 7, noNewPrivs: 1 << 8, affinity: 1 << 9,
+} as const;
+
+const RLIMIT_SIZE = 24;
+const MAX_PASS_FDS = 1021;
+
+/** The C step enum, by index. */
+export const STEPS: readonly SpawnStep[] = [
+  "fork", "signals", "session", "namespace", "limits", "nice", "affinity", "cgroup", "capabilities", "groups",
+  "gid", "uid", "ambient", "no_new_privs", "stdio", "fds", "chdir", "umask", "exec",
+];
+
+export interface EncodedSpec {
+  struct: Uint8Array;
+  /** everything the struct points into */
+  keep: ArrayBufferView[];
+}
+
+/** A spec the child could never apply: which step it belongs to and why. */
+export interface SpecProblem {
+  step: SpawnStep;
+  detail: string;
+}
+
+export function encodeSpawnSpec(spec: SpawnSpec): EncodedSpec | SpecProblem {
+  const problem = validate(spec);
+  if (problem) return problem;
+  const keep: ArrayBufferView[] = [];
+  const struct = new Uint8Array(SPEC_SIZE);
+  const view = new DataView(struct.buffer);
+  const setPtr = (offset: number, data: ArrayBufferView | undefined) => {
+    if (!data || data.byteLength === 0) return;
+    keep.push(data);
+    view.setBigUint64(offset, BigInt(ptr(data)), true);
+  };
+  const i32 = (offset: number, value: number) => view.setInt32(offset, value, true);
+  const u32 = (offset: number, value: number) => view.setUint32(offset, value, true);
+
+  setPtr(OFF.strings, Buffer.from(`${[...spec.argv, ...spec.env, spec.cwd].join("\0")}\0`));
+  i32(OFF.argc, spec.argv.length);
+  i32(OFF.envc, spec.env.length);
+  i32(OFF.stdio, spec.stdin);
+  i32(OFF.stdio + 4, spec.stdout);
+  i32(OFF.stdio + 8, spec.stderr);
+  const passFds = spec.passFds ?? [];
+  setPtr(OFF.passFds, Int32Array.from(passFds));
+  i32(OFF.npass, passFds.length);
+
+  let flags = spec.session === false ? 0 : FLAG.session;
+  if (spec.umask !== undefined) {
+    flags |= FLAG.umask;
+    i32(OFF.umask, spec.umask);
+  }
+  i32(OFF.namespaces, spec.namespaces ?? 0);
+  if (spec.rlimits?.length) {
+    const limits = new DataView(new ArrayBuffer(RLIMIT_SIZE * spec.rlimits.length));
+    spec.rlimits.forEach((l, i) => {
+      limits.setInt32(i * RLIMIT_SIZE, l.resource, true);
+      limits.setBigInt64(i * RLIMIT_SIZE + 8, BigInt(l.soft), true);
+      limits.setBigInt64(i * RLIMIT_SIZE + 16, BigInt(l.hard), true);
+    });
+    setPtr(OFF.rlimits, limits);
+    i32(OFF.nrlimits, spec.rlimits.length);
+  }
+  if (spec.nice !== undefined) {
+    flags |= FLAG.nice;
+    i32(OFF.nice, spec.nice);
+  }
+  if (spec.cpuAffinity?.length) {
+    const mask = new BigUint64Array(Math.floor(Math.max(...spec.cpuAffinity) / 64) + 1);
+    for (const cpu of spec.cpuAffinity) mask[cpu >> 6]! |= 1n << BigInt(cpu & 63);
+    flags |= FLAG.affinity;
+    setPtr(OFF.cpuMask, mask);
+    i32(OFF.cpuMaskWords, mask.length);
+  }
+  if (spec.cgroupFd !== undefined) {
+    flags |= FLAG.cgroup;
+    i32(OFF.cgroupFd, spec.cgroupFd);
+  }
+  if (spec.capabilities !== undefined) {
+    flags |= FLAG.caps;
+    view.setBigUint64(OFF.caps, spec.capabilities.reduce((m, cap) => m | (1n << BigInt(cap)), 0n), true);
+  }
+  if (spec.groups !== undefined) {
+    flags |= FLAG.groups;
+    setPtr(OFF.groups, Uint32Array.from(spec.groups));
+    i32(OFF.ngroups, spec.groups.length);
+  }
+  if (spec.gid !== undefined) {
+    flags |= FLAG.gid;
+    u32(OFF.gid, spec.gid);
+  }
+  if (spec.uid !== undefined) {
+    flags |= FLAG.uid;
+    u32(OFF.uid, spec.uid);
+  }
+  if (spec.noNewPrivileges) flags |= FLAG.noNewPrivs;
+  u32(OFF.flags, flags);
+  return { struct, keep };
+}
+
+const isInt = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+const INT32_MAX = 2 ** 31 - 1;
+const UINT32_MAX = 2 ** 32 - 1;
+
+function validate(spec: SpawnSpec): SpecProblem | undefined {
+  if (spec.argv.length === 0 || spec.argv[0] === "") return { step: "exec", detail: "empty command" };
+  const strings = [...spec.argv, ...spec.env, spec.cwd];
+  if (strings.some((s) => s.includes("\0"))) return { step: "exec", detail: "argument, env entry or cwd contains a NUL byte" };
+  const fds = [spec.stdin, spec.stdout, spec.stderr];
+  if (!fds.every((fd) => isInt(fd, -1, INT32_MAX))) return { step: "stdio", detail: `bad stdio fds ${fds.join(", ")}` };
+  const pass = spec.passFds ?? [];
+  if (pass.length > MAX_PASS_FDS || !pass.every((fd) => isInt(fd, 0, INT32_MAX)))
+    return { step: "fds", detail: `bad passFds (at most ${MAX_PASS_FDS} non-negative fds)` };
+  if (spec.cpuAffinity && !spec.cpuAffinity.every((c) => isInt(c, 0, 8191)))
+    return { step: "affinity", detail: `bad CPU list ${spec.cpuAffinity.join(",")}` };
+  if (spec.capabilities && !spec.capabilities.every((c) => isInt(c, 0, 63)))
+    return { step: "capabilities", detail: `bad capability numbers ${spec.capabilities.join(",")}` };
+  if (spec.groups && !spec.groups.every((g) => isInt(g, 0, UINT32_MAX))) return { step: "groups", detail: "bad group id" };
+  if (spec.uid !== undefined && !isInt(spec.uid, 0, UINT32_MAX)) return { step: "uid", detail: `bad uid ${spec.uid}` };
+  if (spec.gid !== undefined && !isInt(spec.gid, 0, UINT32_MAX)) return { step: "gid", detail: `bad gid ${spec.gid}` };
+  return undefined;
+}

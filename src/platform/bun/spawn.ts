@@ -1,0 +1,43 @@
+// Platform.spawn: encode the spec, call the C shim, turn {step, errno} into a readable outcome.
+import { ptr } from "bun:ffi";
+import type { SpawnOutcome, SpawnSpec, SpawnStep } from "../types.ts";
+import { errorText, shim } from "./shim.ts";
+import { encodeSpawnSpec, STEPS } from "./spawn-spec.ts";
+
+const EINVAL = 22;
+
+export function spawn(spec: SpawnSpec): SpawnOutcome {
+  const encoded = encodeSpawnSpec(spec);
+  if ("step" in encoded) return { ok: false, step: encoded.step, errno: EINVAL, message: `${encoded.step}: ${encoded.detail}` };
+  const result = new Int32Array(3); // struct sysg_spawn_result { pid, step, err }
+  const pid = shim().sysg_spawn(ptr(encoded.struct), ptr(result));
+  encoded.keep.length = 0; // the buffers had to live until here
+  if (pid > 0) return { ok: true, pid };
+  const step = STEPS[result[1]!] ?? "fork";
+  const errno = result[2]!;
+  return { ok: false, step, errno, message: `${describe(step, spec)}: ${errorText(errno)}` };
+}
+
+/** The failing step with what it was working on, e.g. `chdir "/srv/web"`. */
+function describe(step: SpawnStep, spec: SpawnSpec): string {
+  switch (step) {
+    case "exec":
+      return `exec ${JSON.stringify(spec.argv[0])}`;
+    case "chdir":
+      return `chdir ${JSON.stringify(spec.cwd)}`;
+    case "uid":
+      return `uid ${spec.uid}`;
+    case "gid":
+      return `gid ${spec.gid}`;
+    case "groups":
+      return `groups ${spec.groups?.join(",")}`;
+    case "nice":
+      return `nice ${spec.nice}`;
+    case "affinity":
+      return `cpu_affinity ${spec.cpuAffinity?.join(",")}`;
+    case "namespace":
+      return `namespace flags 0x${(spec.namespaces ?? 0).toString(16)}`;
+    default:
+      return step;
+  }
+}
