@@ -1,7 +1,7 @@
 // The real cgroup2 hierarchy: needs root and a writable cgroup2 mount. Each run works in its
 // own temporary sub-hierarchy under the mount and removes it afterwards.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
