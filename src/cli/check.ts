@@ -1,5 +1,7 @@
 // `sysg check -c FILE`: validate a config and exit — 0 with a one-line summary, or 1 with every
-// error on stderr. Prints with console.* only (the node stream layer costs ~20 ms to load).
+// error on stderr. After the config itself, the host-dependent privilege checks run (unknown
+// users, limits this supervisor cannot grant, …) so check refuses what start would refuse.
+// Prints with console.* only (the node stream layer costs ~20 ms to load).
 import { homedir } from "node:os";
 import { defineCommand } from "citty";
 import { formatErrors, loadConfig, type ResolvedConfig } from "../config/index.ts";
@@ -18,6 +20,16 @@ export default defineCommand({
     });
     if (!result.ok) {
       console.error(formatErrors(result.errors, result.path ?? "sysg"));
+      return 1;
+    }
+    const { checkPrivileges } = await import("../privilege/context.ts");
+    const privilegeErrors = checkPrivileges(result.config, {
+      euid: process.geteuid?.() ?? 0,
+      dropPrivileges: Boolean(args["drop-privileges"]),
+      sys: Boolean(args.sys),
+    });
+    if (privilegeErrors.length > 0) {
+      console.error(formatErrors(privilegeErrors, result.config.path));
       return 1;
     }
     console.log(summary(result.config));

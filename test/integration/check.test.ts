@@ -153,6 +153,18 @@ services:
     expect(r.stderr).toMatch(new RegExp(`^${path.replace(/[.]/g, "\\.")}: YAML syntax error: line \\d+, column \\d+: `));
   });
 
+  test("host-dependent privilege errors too: unknown user, offline CPU", () => {
+    const path = write(
+      "priv/systemg.yaml",
+      "services:\n  web:\n    command: x\n    user: no-such-user-sysg-test\n    limits: { cpu_affinity: [4095] }\n",
+    );
+    const r = sysg(["check", "-c", path]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`${path}: services.web.user: unknown user "no-such-user-sysg-test"`);
+    expect(r.stderr).toContain(`${path}: services.web.limits.cpu_affinity: CPU 4095 is not online`);
+  });
+
   test("check starts nothing and writes no state", () => {
     const path = write("valid3/systemg.yaml", VALID);
     sysg(["check", "-c", path]);
