@@ -26,7 +26,9 @@ export function createBunPlatform(): Platform {
   return {
     spawn(spec) {
       reaper.arm(); // before the child exists, so its SIGCHLD is never missed
-      return spawn(spec);
+      const outcome = spawn(spec);
+      if (outcome.ok) reaper.spawned(outcome.pid);
+      return outcome;
     },
     watch: (pid, onExit) => reaper.watch(pid, onExit),
     onOrphan: (handler) => reaper.onOrphan(handler),

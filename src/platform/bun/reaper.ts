@@ -15,6 +15,9 @@ type OnExit = (status: ExitStatus) => void;
 
 export class Reaper {
   private readonly watched = new Map<number, OnExit>();
+  /** Spawned by us but not watched yet, and what became of them meanwhile (reap-all mode). */
+  private readonly unwatched = new Set<number>();
+  private readonly early = new Map<number, ExitStatus>();
   private orphanHandler: OnExit | undefined;
   private reapAll = false;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -36,9 +39,23 @@ export class Reaper {
     this.timer = undefined;
   }
 
+  /** A child we just spawned: in reap-all mode its status is kept until it is watched. */
+  spawned(pid: number): void {
+    this.unwatched.add(pid);
+  }
+
   watch(pid: number, onExit: OnExit): void {
+    this.unwatched.delete(pid);
+    const status = this.early.get(pid);
+    if (status) {
+      this.early.delete(pid);
+      queueMicrotask(() => onExit(status));
+      return;
+    }
     this.watched.set(pid, onExit);
     this.arm();
+    // It may have exited already (its SIGCHLD came before the watch): look once, soon.
+    queueMicrotask(() => this.scan(pid));
   }
 
   onOrphan(handler: OnExit): void {
@@ -52,18 +69,21 @@ export class Reaper {
     this.scan();
   }
 
-  private scan(): void {
+  /** Reaps what has exited: every child in reap-all mode, else the watched pids (or just `only`). */
+  private scan(only?: number): void {
     const reaped: { status: ExitStatus; onExit: OnExit | undefined }[] = [];
     const collect = (pid: number, raw: number | undefined) => {
       const onExit = this.watched.get(pid);
       this.watched.delete(pid);
       const status = raw === undefined ? lostStatus(pid) : decodeStatus(pid, raw);
-      reaped.push({ status, onExit: onExit ?? this.orphanHandler });
+      if (!onExit && this.unwatched.delete(pid)) this.early.set(pid, status);
+      else reaped.push({ status, onExit: onExit ?? this.orphanHandler });
     };
     if (this.reapAll) {
       for (let pid = this.wait(-1); pid > 0; pid = this.wait(-1)) collect(pid, this.status[0]);
     } else {
-      for (const pid of this.watched.keys()) {
+      for (const pid of only === undefined ? this.watched.keys() : [only]) {
+        if (!this.watched.has(pid)) continue;
         const r = this.wait(pid);
         if (r === pid) collect(pid, this.status[0]);
         else if (r === -ECHILD) collect(pid, undefined);

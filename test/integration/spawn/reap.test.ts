@@ -55,4 +55,5 @@ test("after setSubreaper() orphans are reaped and reported (separate process)", 
   expect(orphans).toContainEqual({ code: 5, signal: null, sleeper: false });
   expect(orphans).toContainEqual({ code: null, signal: "SIGTERM", sleeper: true });
   expect(orphans).toHaveLength(2);
+  expect(report.late).toMatchObject({ code: 9, signal: null });
 });
