@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type Result, type RuntimeError, errnoCode, ioError } from "./errors.ts";
 import type { RuntimePaths } from "./paths.ts";
 import { isSameProcess, readStat } from "./proc.ts";
-import { SysgPidFile, readJsonFile, removeFile, writeFileAtomic, writeJsonAtomic } from "./state.ts";
+import { SysgPidFile, readJsonFile, removeFile, removeTempFiles, writeFileAtomic, writeJsonAtomic } from "./state.ts";
 
 export interface SupervisorLock {
   /** what this supervisor wrote to sysg.pid */
@@ -50,6 +50,7 @@ export async function acquireSupervisorLock(
     previous = old.value;
   }
   // Whatever socket file is left belongs to a dead supervisor: the new server must bind afresh.
+  removeTempFiles(paths.stateDir);
   const sock = removeFile(paths.controlSock);
   if (!sock.ok) {
     release();
@@ -92,7 +93,7 @@ export function supervisorStatus(paths: RuntimePaths): Result<SupervisorStatus> 
 /** The token of this state dir, created once (first writer wins, readers never see it half-written). */
 function lockToken(paths: RuntimePaths): Result<string> {
   const path = join(paths.stateDir, "sysg.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const text = readFileSync(path, "utf8").trim();
       if (TOKEN.test(text)) return { ok: true, value: text };
@@ -103,13 +104,16 @@ function lockToken(paths: RuntimePaths): Result<string> {
     } catch (err) {
       if (errnoCode(err) !== "ENOENT") return { ok: false, error: ioError(path, "cannot read", err) };
     }
-    const temp = `${path}.${process.pid}.new`;
+    // named like writeFileAtomic's temp files, so a lock holder sweeps it if we die here
+    const temp = join(paths.stateDir, `.sysg.lock.${process.pid}.0.tmp`);
     const w = writeFileAtomic(temp, `${randomBytes(16).toString("hex")}\n`, 0o600);
     if (!w.ok) return w;
     try {
       linkSync(temp, path);
     } catch (err) {
-      if (errnoCode(err) !== "EEXIST") {
+      // EEXIST: another starter won; ENOENT: a holder swept our temp. Either way, read again.
+      const code = errnoCode(err);
+      if (code !== "EEXIST" && code !== "ENOENT") {
         removeFile(temp);
         return { ok: false, error: ioError(path, "cannot create", err) };
       }

@@ -3,11 +3,12 @@
 // after a SIGKILL — sees the old file or the new one, never a mix. Readers validate against the
 // schemas below and turn a missing or corrupt file into an error value, never an exception.
 import { Buffer } from "node:buffer";
-import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { type Result, type RuntimeError, errnoCode, ioError } from "./errors.ts";
+import { readStat } from "./proc.ts";
 
 const IsoTime = Type.String({
   pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
@@ -77,6 +78,26 @@ export const CronStateFile = Type.Record(Type.String(), CronJobRecord);
 export type CronStateFile = Static<typeof CronStateFile>;
 
 let tempSeq = 0;
+
+/** Temp files of writeFileAtomic: `.<name>.<pid>.<seq>.tmp`. */
+const TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/** Removes temp files that writers which no longer run left in `dir` (a live writer's are
+ *  kept: it is about to rename them). Returns how many went. */
+export function removeTempFiles(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (m && readStat(Number(m[1])) === null && removeFile(join(dir, name)).ok) n++;
+  }
+  return n;
+}
 
 /** Replaces `path` with `data` atomically and durably; the file gets `mode` whatever the umask. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode: number): Result<void> {

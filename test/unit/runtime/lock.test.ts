@@ -47,17 +47,23 @@ describe("supervisor lock", () => {
     if (third.ok) third.value.release();
   });
 
-  test("a stale sysg.pid and control.sock are reported and replaced", async () => {
+  test("a stale sysg.pid is reported and replaced; stale control.sock and temp files are removed", async () => {
     const paths = setup();
     const dead = { pid: 2 ** 22 + 3, start_time: 5, started_at: "2020-01-01T00:00:00.000Z", config: null, version: "0.0.1" };
     writeJsonAtomic(paths.sysgPid, dead, 0o600);
     writeFileSync(paths.controlSock, "");
+    const leftover = join(paths.stateDir, `.state.json.${2 ** 22 + 5}.3.tmp`);
+    writeFileSync(leftover, "{half");
+    const ours = join(paths.stateDir, `.pid.json.${process.pid}.1.tmp`);
+    writeFileSync(ours, "{being written");
     expect(supervisorStatus(paths)).toEqual({ ok: true, value: { running: false, stale: dead } });
     const r = await acquireSupervisorLock(paths, { config: null, version: "1" });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value.previous).toEqual(dead);
     expect(existsSync(paths.controlSock)).toBe(false);
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(ours)).toBe(true); // a live writer's temp file stays
     expect(JSON.parse(readFileSync(paths.sysgPid, "utf8")).pid).toBe(process.pid);
     r.value.release();
   });
