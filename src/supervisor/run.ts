@@ -5,7 +5,7 @@ import type { ResolvedConfig } from "../config/resolved.ts";
 import type { Platform } from "../platform/types.ts";
 import { LogFile, type LogFileOptions } from "../runtime/logfile.ts";
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
-import { scanProcesses } from "../runtime/proc.ts";
+import { procTable } from "../runtime/proc.ts";
 import type { OutputSink } from "./child.ts";
 import { type Level, Supervisor } from "./supervisor.ts";
 
@@ -58,7 +58,8 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   const sup = new Supervisor({
     platform,
     config,
-    scan: scanProcesses,
+    // zombies have finished; they only wait for our reaper
+    scan: () => procTable().filter((e) => e.state !== "Z" && e.state !== "X"),
     sink: (service, stream, onLine) => {
       const svc = config.services[service]!;
       const sink = open(serviceLogPath(paths.logDir, service, stream), { ...svc.logs, onLine: onLine ?? undefined });
