@@ -82,7 +82,7 @@ export function encodeSpawnSpec(spec: SpawnSpec): EncodedSpec | SpecProblem {
   }
   if (spec.cpuAffinity?.length) {
     const mask = new BigUint64Array(Math.floor(Math.max(...spec.cpuAffinity) / 64) + 1);
-    for (const cpu of spec.cpuAffinity) mask[cpu >> 6]! |= 1n << BigInt(cpu & 63);
+    for (const cpu of spec.cpuAffinity) mask[cpu >> 6] = mask[cpu >> 6]! | (1n << BigInt(cpu & 63));
     flags |= FLAG.affinity;
     setPtr(OFF.cpuMask, mask);
     i32(OFF.cpuMaskWords, mask.length);
