@@ -23,7 +23,7 @@ export const CAPABILITY_NUMBERS: Readonly<Record<string, number>> = Object.freez
   Object.fromEntries(CAPABILITY_NAMES.map((name, i) => [name, i])),
 );
 
-export const CAPABILITY_FORM = 'a capability name like "CAP_NET_BIND_SERVICE" (see capabilities(7)), or ["ALL"]';
+const CAPABILITY_FORM = 'a capability name like "CAP_NET_BIND_SERVICE" (see capabilities(7)), or ["ALL"]';
 
 /** Canonical name for one capability spelling, or undefined. */
 export function capabilityName(input: string): string | undefined {
@@ -40,10 +40,4 @@ export function parseCapability(input: unknown): Parsed<string> {
     if (name) return { ok: true, value: name };
   }
   return { ok: false, error: `expected ${CAPABILITY_FORM}, got ${show(input)}` };
-}
-
-/** Numbers for a resolved list (canonical names or ["ALL"]). */
-export function capabilityNumbers(names: readonly string[]): number[] {
-  if (names.includes("ALL")) return CAPABILITY_NAMES.map((_, i) => i);
-  return names.map((n) => CAPABILITY_NUMBERS[capabilityName(n) ?? ""]).filter((n): n is number => n !== undefined);
 }

@@ -4,9 +4,9 @@
 import { parseCronExpression } from "cron-schedule";
 import { type Parsed, show } from "./parsed.ts";
 
-export const CRON_HINT =
+const CRON_HINT =
   '5 fields "minute hour day month weekday" or 6 with leading seconds; *, lists 1,2, ranges 1-5, steps */5, names MON JAN; or @hourly/@daily/@weekly/@monthly/@yearly';
-export const TIMEZONE_FORM = 'an IANA timezone like "Europe/Paris", "UTC" or "local"';
+const TIMEZONE_FORM = 'an IANA timezone like "Europe/Paris", "UTC" or "local"';
 
 const FIELDS_5 = ["minute", "hour", "day", "month", "weekday"];
 const FIELDS_6 = ["second", ...FIELDS_5];

@@ -6,7 +6,7 @@ import { type Parsed, show } from "./parsed.ts";
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h|d)/y;
 
-export const DURATION_FORM = 'a duration like "250ms", "5s", "1m", "1h30m", "1.5s" or a number of seconds';
+const DURATION_FORM = 'a duration like "250ms", "5s", "1m", "1h30m", "1.5s" or a number of seconds';
 
 /** Parses a duration; numbers are seconds. Negative values are rejected. */
 export function parseDuration(input: unknown): Parsed<number> {

@@ -30,7 +30,7 @@ import {
   type RawService,
 } from "./schema.ts";
 import { parseSignal } from "./signals.ts";
-import { parseSize } from "./size.ts";
+import { parseFiniteSize } from "./size.ts";
 import { parseAddress, parseHttpStatus } from "./values.ts";
 
 export interface ResolveContext {
@@ -45,8 +45,8 @@ export interface ResolveContext {
   rejected: (path: string) => boolean;
 }
 
-export const DEFAULT_LOGS: ResolvedLogs = { max_size: 10 * 1024 * 1024, max_files: 5, timestamps: true };
-export const DEFAULTS = {
+const DEFAULT_LOGS: ResolvedLogs = { max_size: 10 * 1024 * 1024, max_files: 5, timestamps: true };
+const DEFAULTS = {
   restart_policy: "never",
   backoff: 1000,
   backoff_max: 60_000,
@@ -171,7 +171,7 @@ function envLayers(env: RawEnv | undefined, at: Segment[], ctx: ResolveContext, 
 
 function mergeLogs(base: ResolvedLogs, over: RawLogs | undefined): ResolvedLogs {
   return {
-    max_size: over?.max_size === undefined ? base.max_size : must(parseSize(over.max_size)),
+    max_size: over?.max_size === undefined ? base.max_size : must(parseFiniteSize(over.max_size)),
     max_files: over?.max_files ?? base.max_files,
     timestamps: over?.timestamps ?? base.timestamps,
   };

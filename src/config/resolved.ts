@@ -1,7 +1,8 @@
 // The resolved config: what the supervisor consumes after parsing and validation.
 // Same key names as the YAML (one name per idea); values normalised:
-//   durations -> milliseconds (number), sizes -> bytes (number, Infinity for "unlimited"),
-//   signals -> canonical "SIGTERM" form, paths -> absolute, env -> fully merged.
+//   durations -> milliseconds (number), logs.max_size -> bytes (finite, so this stays JSON-safe),
+//   signals -> canonical "SIGTERM" form, paths -> absolute, env -> fully merged;
+//   limits and isolation are kept as written (src/privilege normalises them).
 // Being a typebox schema, it also travels over IPC (inspect) unchanged.
 import { type Static, Type } from "@sinclair/typebox";
 import { RawIsolation, RawLimits } from "./schema.ts";

@@ -8,7 +8,7 @@ import { parseCron, parseTimezone } from "./cron.ts";
 import { parseDuration } from "./duration.ts";
 import type { Parsed } from "./parsed.ts";
 import { parseSignal } from "./signals.ts";
-import { parseSize } from "./size.ts";
+import { parseFiniteSize, parseSize } from "./size.ts";
 import {
   parseAbsolutePath,
   parseAddress,
@@ -25,6 +25,7 @@ import {
 export const VALUE_KINDS: Readonly<Record<string, (input: unknown) => Parsed<unknown>>> = {
   "sysg.Duration": parseDuration,
   "sysg.Size": parseSize,
+  "sysg.FiniteSize": parseFiniteSize,
   "sysg.Signal": parseSignal,
   "sysg.Cron": parseCron,
   "sysg.Timezone": parseTimezone,
@@ -78,7 +79,7 @@ export const RawEnv = Type.Object(
 );
 
 export const RawLogs = Type.Object(
-  { max_size: opt(Size), max_files: opt(Type.Integer({ minimum: 0 })), timestamps: opt(Type.Boolean()) },
+  { max_size: opt(value<string | number>("sysg.FiniteSize")), max_files: opt(Type.Integer({ minimum: 0 })), timestamps: opt(Type.Boolean()) },
   strict,
 );
 

@@ -16,8 +16,8 @@ export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = Object.freeze({
 const ALIASES: Readonly<Record<string, string>> = { SIGIOT: "SIGABRT", SIGPOLL: "SIGIO", SIGCLD: "SIGCHLD" };
 
 /** glibc's SIGRTMIN (34: it reserves 32 and 33 for itself) and SIGRTMAX. */
-export const SIGRTMIN = 34;
-export const SIGRTMAX = 64;
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
 
 /** Number → canonical name, for 1..64 (real-time ones named as `kill -l` does: SIGRTMIN+n, SIGRTMAX-n). */
 export const SIGNAL_NAMES: Readonly<Record<number, string>> = Object.freeze(buildNames());
@@ -33,7 +33,7 @@ function buildNames(): Record<number, string> {
   return names;
 }
 
-export const SIGNAL_FORM = 'a signal name like "SIGTERM" or "TERM" (or its number)';
+const SIGNAL_FORM = 'a signal name like "SIGTERM" or "TERM" (or its number)';
 
 /** Parses a signal written in config to its canonical name. */
 export function parseSignal(input: unknown): Parsed<string> {

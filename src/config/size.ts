@@ -4,7 +4,7 @@ import { type Parsed, show } from "./parsed.ts";
 
 const UNIT: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
-export const SIZE_FORM = 'a size like 1048576, "512K", "10M", "1.5G", "2TB" or "unlimited"';
+const SIZE_FORM = 'a size like 1048576, "512K", "10M", "1.5G", "2TB" or "unlimited"';
 
 export function parseSize(input: unknown): Parsed<number> {
   if (typeof input === "number") {
@@ -26,4 +26,13 @@ export function parseSize(input: unknown): Parsed<number> {
 
 function fail(input: unknown): Parsed<number> {
   return { ok: false, error: `expected ${SIZE_FORM}, got ${show(input)}` };
+}
+
+/** A size that must be a real number of bytes, at least 1 (log rotation): no "unlimited". */
+export function parseFiniteSize(input: unknown): Parsed<number> {
+  const r = parseSize(input);
+  if (r.ok && Number.isFinite(r.value) && r.value >= 1) return r;
+  const error = `expected a size of at least 1 byte like "512K" or "10M", got ${show(input)}`;
+  // A well-formed size that is 0 or unlimited: say why it is refused here.
+  return r.ok ? { ok: false, error, hint: "log files rotate at this size; for more history raise max_size or max_files" } : { ok: false, error };
 }

@@ -82,6 +82,7 @@ describe("bad values name the value and the accepted form", () => {
     ["    limits: { nice: 20 }\n", "services.web.limits.nice", "expected an integer from -20 to 19, got 20"],
     ["    limits: { nofile: many }\n", "services.web.limits.nofile", 'expected a positive integer, got "many"'],
     ["    limits: { memlock: 1X }\n", "services.web.limits.memlock", 'expected a size like 1048576, "512K", "10M", "1.5G", "2TB" or "unlimited", got "1X"'],
+    ["    logs: { max_size: unlimited }\n", "services.web.logs.max_size", 'expected a size of at least 1 byte like "512K" or "10M", got "unlimited"'],
     ["    limits: { cpu_affinity: [] }\n", "services.web.limits.cpu_affinity", "must not be an empty list; expected a list of CPU numbers"],
     ["    limits: { cgroup: { cpu_weight: 0 } }\n", "services.web.limits.cgroup.cpu_weight", "expected an integer from 1 to 10000, got 0"],
     ["    limits: { cgroup: { root: relative/dir } }\n", "services.web.limits.cgroup.root", 'expected an absolute path like "/var/lib/app", got "relative/dir"'],

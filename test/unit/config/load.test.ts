@@ -1,5 +1,7 @@
 import { join } from "node:path";
+import { Value } from "@sinclair/typebox/value";
 import { formatErrors, loadConfig } from "../../../src/config/index.ts";
+import { ResolvedConfig } from "../../../src/config/resolved.ts";
 import { Fixture } from "./fixture.ts";
 
 let fx: Fixture;
@@ -205,6 +207,27 @@ describe("values are normalised", () => {
   });
 });
 
+describe("the result keeps its contract", () => {
+  test("matches the ResolvedConfig schema and survives JSON unchanged (it travels over IPC)", async () => {
+    fx.write(".env", "A=1\n");
+    const c = await fx.good(`env: { file: .env }
+services:
+  web:
+    command: x
+    depends_on: [db]
+    readiness: { http: "http://127.0.0.1/" }
+    hooks: { on_start: { success: { command: y } } }
+    deployment: { strategy: rolling, health_check: { url: "http://127.0.0.1/" } }
+    limits: { memlock: unlimited, nproc: unlimited, cgroup: { memory_max: max } }
+    isolation: { seccomp: ["@system-service"], umask: "0027" }
+    capabilities: [ALL]
+  db: { command: x, cron: { expression: "@daily" } }
+`);
+    expect(Value.Check(ResolvedConfig, c)).toBe(true);
+    expect(JSON.parse(JSON.stringify(c))).toEqual(c);
+  });
+});
+
 describe("paths", () => {
   test("working_dir: relative to the config's dir, absolute as is, ~ from HOME", async () => {
     const c = await fx.good(
@@ -224,12 +247,12 @@ describe("logs merge: service over root over defaults", () => {
 services:
   a: { command: x }
   b: { command: x, logs: { max_files: 2 } }
-  c: { command: x, logs: { timestamps: true, max_size: unlimited } }
+  c: { command: x, logs: { timestamps: true, max_size: 1G } }
 `);
     expect(c.logs).toEqual({ max_size: 1024 ** 2, max_files: 5, timestamps: false });
     expect(c.services.a!.logs).toEqual({ max_size: 1024 ** 2, max_files: 5, timestamps: false });
     expect(c.services.b!.logs).toEqual({ max_size: 1024 ** 2, max_files: 2, timestamps: false });
-    expect(c.services.c!.logs).toEqual({ max_size: Number.POSITIVE_INFINITY, max_files: 5, timestamps: true });
+    expect(c.services.c!.logs).toEqual({ max_size: 1024 ** 3, max_files: 5, timestamps: true });
   });
 });
 

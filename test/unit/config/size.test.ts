@@ -1,4 +1,4 @@
-import { parseSize } from "../../../src/config/size.ts";
+import { parseFiniteSize, parseSize } from "../../../src/config/size.ts";
 
 const bytes = (input: unknown) => {
   const r = parseSize(input);
@@ -38,4 +38,22 @@ describe("parseSize", () => {
       }
     });
   }
+});
+
+describe("parseFiniteSize", () => {
+  test("real sizes pass", () => {
+    expect(parseFiniteSize("10M")).toEqual({ ok: true, value: 10 * 1024 ** 2 });
+    expect(parseFiniteSize(1)).toEqual({ ok: true, value: 1 });
+  });
+  test("unlimited and 0 are refused with a reason", () => {
+    for (const bad of ["unlimited", "max", 0, "0K"]) {
+      const r = parseFiniteSize(bad);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.hint).toContain("rotate");
+    }
+  });
+  test("malformed sizes are refused without that hint", () => {
+    const r = parseFiniteSize("lots");
+    expect(r).toEqual({ ok: false, error: 'expected a size of at least 1 byte like "512K" or "10M", got "lots"' });
+  });
 });
