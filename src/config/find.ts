@@ -61,11 +61,31 @@ export async function readConfig(path: string): Promise<Read> {
         ? (await import("confbox/json")).parseJSON(text)
         : format === "TOML"
           ? (await import("confbox/toml")).parseTOML(text)
-          : (await import("confbox/yaml")).parseYAML(text);
+          : applyMergeKeys((await import("confbox/yaml")).parseYAML(text));
     return { ok: true, raw };
   } catch (err) {
     return { ok: false, error: { path: "", message: `${format} syntax error: ${syntaxMessage(err)}` } };
   }
+}
+
+/**
+ * YAML merge keys (`<<: *defaults`, or a list of aliases), which this parser leaves as a plain
+ * "<<" key: keys written in the map win, then the merged maps in order. Builds new objects, as
+ * aliases share theirs.
+ */
+function applyMergeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(applyMergeKeys);
+  if (value === null || typeof value !== "object") return value;
+  const own = Object.entries(value as Record<string, unknown>);
+  const merge = (value as Record<string, unknown>)["<<"];
+  const sources = merge === undefined ? [] : Array.isArray(merge) ? merge : [merge];
+  if (!sources.every((m) => m !== null && typeof m === "object" && !Array.isArray(m))) {
+    return Object.fromEntries(own.map(([k, v]) => [k, applyMergeKeys(v)])); // not maps: leave "<<" for the schema to reject
+  }
+  const out: Record<string, unknown> = {};
+  for (const source of [...sources].reverse()) Object.assign(out, applyMergeKeys(source));
+  for (const [k, v] of own) if (k !== "<<") out[k] = applyMergeKeys(v);
+  return out;
 }
 
 /** The parser's message on one line, with the line and column where the parser gives them. */

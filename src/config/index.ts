@@ -33,7 +33,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   const path = found.path;
   const read = await readConfig(path);
   if (!read.ok) return { ok: false, errors: [read.error], path };
-  const raw = read.raw;
+  const raw = withoutExtensions(read.raw);
   const schemaErrors = validateSchema(raw);
   const isMap = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
   // Without a services map there is nothing to resolve; the schema errors say why.
@@ -51,4 +51,13 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadResult> {
   const { config, errors } = resolveConfig(raw as RawConfig, ctx);
   const all = tidyErrors([...schemaErrors, ...errors], raw);
   return all.length > 0 ? { ok: false, errors: all, path } : { ok: true, config };
+}
+
+/**
+ * Top-level keys starting with "x-" are the user's own (as in docker-compose), typically a place
+ * for YAML anchors: they are dropped before validation.
+ */
+function withoutExtensions(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("x-")));
 }

@@ -48,7 +48,9 @@ function describeOne(e: ValueError, root: unknown): ConfigError {
       if (schema.keyName) return err(`invalid ${schema.keyName} ${show(key)}`, schema.keyHint);
       const known = Object.keys(schema.properties ?? {});
       const near = suggest(key, known);
-      return err(`unknown key ${show(key)}`, near ? `did you mean ${show(near)}?` : `known keys here: ${known.join(", ")}`);
+      if (near) return err(`unknown key ${show(key)}`, `did you mean ${show(near)}?`);
+      const extension = segments.length === 1 ? `; to keep it (e.g. for YAML anchors) name it ${show(`x-${key}`)}` : "";
+      return err(`unknown key ${show(key)}`, `known keys here: ${known.join(", ")}${extension}`);
     }
     case ValueErrorType.ObjectRequiredProperty:
       return err(`missing required key ${show(String(segments.at(-1)))}`);

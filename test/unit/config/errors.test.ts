@@ -32,7 +32,7 @@ describe("unknown keys", () => {
     expect(await only("services: {}\nfoo: 1\n")).toEqual({
       path: "foo",
       message: 'unknown key "foo"',
-      hint: "known keys here: version, services, env, logs",
+      hint: 'known keys here: version, services, env, logs; to keep it (e.g. for YAML anchors) name it "x-foo"',
     });
   });
   test("a misspelt required key is one error, not two", async () => {

@@ -228,6 +228,39 @@ services:
   });
 });
 
+describe("YAML anchors", () => {
+  test("x- keys are ignored; merge keys apply, written keys win, first source wins", async () => {
+    const c = await fx.good(`x-defaults: &defaults
+  restart_policy: always
+  backoff: 2s
+  logs: { max_files: 1 }
+x-slow: &slow
+  backoff: 9s
+  stop_timeout: 1m
+services:
+  web:
+    <<: *defaults
+    command: x
+    backoff: 3s
+  worker:
+    <<: [*defaults, *slow]
+    command: y
+  plain:
+    command: z
+`);
+    expect(c.services.web!.restart_policy).toBe("always");
+    expect(c.services.web!.backoff).toBe(3000);
+    expect(c.services.web!.logs.max_files).toBe(1);
+    expect(c.services.worker!.backoff).toBe(2000);
+    expect(c.services.worker!.stop_timeout).toBe(60_000);
+    expect(c.services.plain!.restart_policy).toBe("never");
+  });
+  test("merging something that is not a map is an error at the << key", async () => {
+    const errors = await fx.bad("services:\n  web:\n    <<: 5\n    command: x\n");
+    expect(errors[0]!.path).toBe('services.web["<<"]');
+  });
+});
+
 describe("paths", () => {
   test("working_dir: relative to the config's dir, absolute as is, ~ from HOME", async () => {
     const c = await fx.good(
