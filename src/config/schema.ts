@@ -48,8 +48,8 @@ const value = <T>(kind: string) => Type.Unsafe<T>({ [Kind]: kind });
 const strict = { additionalProperties: false } as const;
 const opt = Type.Optional;
 
-/** Service names: also used as file names (logs) and in cgroup paths. */
-export const SERVICE_NAME = /^[A-Za-z0-9_.-]+$/;
+/** Service names: also used as file names (logs) and in cgroup paths, hence never "." or "..". */
+export const SERVICE_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const Duration = value<string | number>("sysg.Duration");
@@ -211,7 +211,7 @@ export const RawConfig = Type.Object(
     services: Type.Record(Type.String({ pattern: SERVICE_NAME.source }), RawService, {
       ...strict,
       keyName: "service name",
-      keyHint: "service names use letters, digits, _ . and -",
+      keyHint: 'service names use letters, digits, _ . and - (and are not "." or "..")',
     }),
     env: opt(RawEnv),
     logs: opt(RawLogs),

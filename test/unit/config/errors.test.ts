@@ -158,8 +158,10 @@ describe("structure", () => {
     expect(await only("services:\n  'my web':\n    command: x\n")).toEqual({
       path: 'services["my web"]',
       message: 'invalid service name "my web"',
-      hint: "service names use letters, digits, _ . and -",
+      hint: 'service names use letters, digits, _ . and - (and are not "." or "..")',
     });
+    expect((await only("services:\n  '..': { command: x }\n")).message).toBe('invalid service name ".."');
+    expect((await only("services:\n  '.': { command: x }\n")).message).toBe('invalid service name "."');
     expect((await fx.good("services:\n  web.v2-x_1: { command: x }\n")).order).toEqual(["web.v2-x_1"]);
   });
 });
