@@ -106,7 +106,9 @@ interface ServiceContext extends ResolveContext {
 function resolveService(name: string, s: RawService, c: ServiceContext): ResolvedService {
   const backoff = ms(s.backoff, DEFAULTS.backoff);
   const backoff_max = ms(s.backoff_max, Math.max(DEFAULTS.backoff_max, backoff));
-  if (backoff_max < backoff) {
+  // Compared only when both were accepted, so a rejected one does not cause a second error.
+  const comparable = !c.rejected(c.at("backoff")) && !c.rejected(c.at("backoff_max"));
+  if (comparable && backoff_max < backoff) {
     c.errors.push({
       path: c.at("backoff_max"),
       message: `backoff_max (${backoff_max} ms) is shorter than backoff (${backoff} ms)`,

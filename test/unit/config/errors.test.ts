@@ -187,6 +187,9 @@ describe("semantic checks", () => {
       hint: "backoff is the first delay and backoff_max its cap: raise backoff_max or lower backoff",
     });
   });
+  test("a rejected backoff causes no second error about backoff_max", async () => {
+    expect((await only(svc("    backoff: fast\n    backoff_max: 500ms\n"))).path).toBe("services.web.backoff");
+  });
   test("missing env files, root and service, name their place", async () => {
     fx.write("ok.env", "A=1\n");
     const errors = await fx.bad("env: { file: missing-root.env }\nservices:\n  web:\n    command: x\n    env: { file: [ok.env, missing.env] }\n");
