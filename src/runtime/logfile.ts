@@ -74,7 +74,8 @@ export class LogFile {
       // Nothing to add per line: write the complete lines straight from the chunk.
       const last = src.lastIndexOf(NL);
       const err = this.emit(src, 0, last + 1);
-      return err ?? (last + 1 < src.length ? this.keep(src, last + 1, at) : null);
+      const kept = last + 1 < src.length ? this.keep(src, last + 1, at) : null;
+      return err ?? kept;
     }
     if (timestamps) this.setStamp(at);
     let nl = pos === 0 ? first : src.indexOf(NL, pos);
@@ -92,8 +93,8 @@ export class LogFile {
       nl = src.indexOf(NL, pos);
     }
     const err = this.emit(this.out, 0, len);
-    if (err) return err;
-    return pos < src.length ? this.keep(src, pos, at) : null;
+    const kept = pos < src.length ? this.keep(src, pos, at) : null;
+    return err ?? kept;
   }
 
   /** Writes `text` as one or more lines (a newline is added): the supervisor's own messages. */
@@ -170,6 +171,13 @@ export class LogFile {
 
   /** Appends buf[from, to) — complete lines only — rotating at line boundaries. */
   private emit(buf: Buffer, from: number, to: number): RuntimeError | null {
+    if (this.fd < 0) {
+      // a failed rotation left no file open: try again rather than fail every write
+      const opened = openAppend(this.path, this.opts.mode);
+      if (!opened.ok) return opened.error;
+      this.fd = opened.value.fd;
+      this.size = opened.value.size;
+    }
     const max = this.opts.max_size;
     let pos = from;
     while (pos < to) {

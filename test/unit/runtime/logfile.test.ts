@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LogFile, type LogFileOptions, MAX_LINE } from "../../../src/runtime/logfile.ts";
 import { tempDirs } from "./tmp.ts";
@@ -232,6 +232,23 @@ describe("LogFile rotation", () => {
     z.close();
     expect(existsSync(`${p0}.1`)).toBe(false);
     expect(readFileSync(p0, "utf8")).toBe("67890\n");
+  });
+
+  test("a failed rotation is reported, and writing resumes once the file can be opened again", () => {
+    const dir = tmp.make();
+    const sub = join(dir, "logs");
+    mkdirSync(sub);
+    const path = join(sub, "a.log");
+    const log = open(path, { max_size: 10, max_files: 1, timestamps: false });
+    log.write(enc("12345678\n"));
+    rmSync(sub, { recursive: true });
+    const err = log.write(enc("abcdefgh\n"));
+    expect(err).not.toBeNull();
+    expect(err!.message).toContain(path);
+    mkdirSync(sub);
+    expect(log.write(enc("back\n"))).toBeNull();
+    log.close();
+    expect(readFileSync(path, "utf8")).toBe("back\n");
   });
 
   test("a write error comes back as a value naming the file", () => {
