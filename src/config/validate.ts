@@ -18,7 +18,8 @@ export function validateSchema(raw: unknown): ConfigError[] {
       return m && e.message.startsWith("unknown key") ? [childOf(parentOf(e.path), m[1]!)] : [];
     }),
   );
-  return errors.filter((e) => !misspelt.has(e.path));
+  const aboutAbsence = (e: ConfigError) => e.message.startsWith("missing required key") || e.message.endsWith("got nothing");
+  return errors.filter((e) => !(misspelt.has(e.path) && aboutAbsence(e)));
 }
 
 function describe(e: ValueError, root: unknown): ConfigError[] {

@@ -42,6 +42,10 @@ describe("unknown keys", () => {
       hint: 'did you mean "command"?',
     });
   });
+  test("a misspelt key beside the real one: both errors stay", async () => {
+    const errors = await fx.bad(svc("    backof: 1s\n    backoff: fast\n"));
+    expect(errors.map((e) => e.path)).toEqual(["services.web.backof", "services.web.backoff"]);
+  });
   test("unknown keys in every nested block", async () => {
     const errors = await fx.bad(
       svc(`    readiness: { tcp: 80, timeuot: 5s }
