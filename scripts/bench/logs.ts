@@ -6,28 +6,33 @@
 //
 // Feeds `yes <line> | head -c <mb>MB` through a pipe into each contender, writing a file in
 // DIR (default: a temp dir, removed afterwards):
-//   cat, dd bs=64k  the floor: raw copy through a pipe to disk, no line work
-//   LogFile         a consumer process reading the pipe (fd 0, 64 KiB reads) into LogFile
+//   cat, dd bs=64k     the floor: raw copy through a pipe to disk, no line work
+//   LogFile readSync   a consumer process reading its stdin pipe (64 KiB reads) into LogFile
+//   LogFile platform   the supervisor's own path: the consumer starts the feed through
+//                      Platform.spawn with stdout on Platform.pipe() and reads it with
+//                      Platform.readFd (needs .build/libsysg.so: `bun scripts/build.ts`)
 // --max-size N (bytes, 0 = unlimited) makes LogFile rotate; --max-files must then keep every
 // rotated file or the line check fails. After each LogFile run every output line is checked:
 // count, order of the files, and the exact text after the timestamp.
-// Runs are interleaved; each prints MiB/s of input and lines/s. Not a test: nothing asserts time.
+// Runs are interleaved; each prints MiB/s of input and lines/s (wall time of the whole
+// pipeline, consumer start-up included). Not a test: nothing asserts time.
 import { spawnSync } from "node:child_process";
 import { Buffer } from "node:buffer";
-import { mkdtempSync, readFileSync, readSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LogFile } from "../../src/runtime/logfile.ts";
 
 const BUF = 64 * 1024;
+/** flags of the parent only, not passed on to consumers */
+const OWN = ["--mb", "--line", "--runs", "--dir"];
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : dflt;
 }
 
-/** Child mode: read fd 0 into a LogFile, print {lines, cpu_ms} as JSON. */
-function consume(path: string): void {
+function openLog(path: string): LogFile {
   const maxSize = Number(arg("max-size", "0"));
   const opened = LogFile.open(path, {
     max_size: maxSize > 0 ? maxSize : Number.POSITIVE_INFINITY,
@@ -36,26 +41,51 @@ function consume(path: string): void {
     mode: 0o600,
   });
   if (!opened.ok) throw new Error(opened.error.message);
-  const log = opened.value;
+  return opened.value;
+}
+
+function report(log: LogFile, reads: number): void {
+  const err = log.close();
+  if (err) throw new Error(err.message);
+  const u = process.cpuUsage();
+  console.log(JSON.stringify({ user_ms: Math.round(u.user / 1000), sys_ms: Math.round(u.system / 1000), reads }));
+}
+
+/** Child mode: read fd 0 (a blocking pipe) into a LogFile. */
+function consumeStdin(path: string): void {
+  const log = openLog(path);
   const buf = new Uint8Array(BUF);
   let reads = 0;
   for (;;) {
-    let n: number;
-    try {
-      n = readSync(0, buf, 0, BUF, null);
-    } catch (err) {
-      if ((err as { code?: string }).code === "EAGAIN") continue;
-      throw err;
-    }
+    const n = readSync(0, buf, 0, BUF, null);
     if (n === 0) break;
     reads++;
     const err = log.write(buf.subarray(0, n));
     if (err) throw new Error(err.message);
   }
-  const err = log.close();
-  if (err) throw new Error(err.message);
-  const u = process.cpuUsage();
-  console.log(JSON.stringify({ user_ms: Math.round(u.user / 1000), sys_ms: Math.round(u.system / 1000), reads }));
+  report(log, reads);
+}
+
+/** Child mode: spawn the feed like the supervisor spawns a service, pump its stdout into a LogFile. */
+async function consumePlatform(path: string, feed: string): Promise<void> {
+  const { createBunPlatform } = await import("../../src/platform/bun/index.ts");
+  const platform = createBunPlatform();
+  const log = openLog(path);
+  const pipe = platform.pipe();
+  const spawned = platform.spawn({ argv: ["/bin/sh", "-c", feed], env: [`PATH=${process.env.PATH}`], cwd: "/", stdin: -1, stdout: pipe.write, stderr: 2 });
+  platform.close(pipe.write);
+  if (!spawned.ok) throw new Error(spawned.message);
+  const exited = new Promise<number | null>((resolve) => platform.watch(spawned.pid, (s) => resolve(s.code)));
+  let reads = 0;
+  for await (const chunk of platform.readFd(pipe.read)) {
+    reads++;
+    const err = log.write(chunk);
+    if (err) throw new Error(err.message);
+  }
+  const code = await exited;
+  platform.shutdown();
+  if (code !== 0) throw new Error(`feed exited with ${code}`);
+  report(log, reads);
 }
 
 function shq(s: string): string {
@@ -113,31 +143,37 @@ function bench(): void {
   const self = shq(process.argv[1]!);
   const passOn = process.argv
     .slice(2)
-    .filter((_, i, a) => !["--mb", "--line", "--runs", "--dir"].includes(a[i - 1] ?? "") && !["--mb", "--line", "--runs", "--dir"].includes(a[i]!))
+    .filter((_, i, a) => !OWN.includes(a[i - 1] ?? "") && !OWN.includes(a[i]!))
     .map(shq)
     .join(" ");
   console.log(`input: ${lines} lines of ${line.length + 1} B = ${(bytes / 2 ** 20).toFixed(1)} MiB; timestamps ${timestamps}; dir ${dir}`);
   const out = join(dir, "bench.log");
-  const results: Record<string, number[]> = { cat: [], "dd bs=64k": [], LogFile: [] };
+  const results: Record<string, number[]> = { cat: [], "dd bs=64k": [], "LogFile readSync": [], "LogFile platform": [] };
+  const consumers: [string, string][] = [
+    ["LogFile readSync", `${feed} | ${shq(process.execPath)} ${self} --consume stdin ${shq(out)} ${passOn}`],
+    ["LogFile platform", `${shq(process.execPath)} ${self} --consume platform ${shq(out)} --feed ${shq(feed)} ${passOn}`],
+  ];
   try {
     for (let r = 0; r < runs; r++) {
       clean(dir);
       results.cat!.push(timed(`${feed} | cat > ${shq(out)}`).ms);
       clean(dir);
       results["dd bs=64k"]!.push(timed(`${feed} | dd bs=64k of=${shq(out)} status=none`).ms);
-      clean(dir);
-      const run = timed(`${feed} | ${shq(process.execPath)} ${self} --consume ${shq(out)} ${passOn}`);
-      results.LogFile!.push(run.ms);
-      const bad = checkLines(out, line, lines, timestamps);
-      if (bad) throw new Error(`line check failed: ${bad}`);
-      const c = JSON.parse(run.stdout.trim().split("\n").pop()!);
-      console.log(
-        `run ${r + 1}: LogFile ${fmt(bytes, lines, run.ms)}; consumer CPU user ${c.user_ms} ms sys ${c.sys_ms} ms, ${c.reads} reads (${(bytes / c.reads / 1024).toFixed(1)} KiB avg); live file ${statSync(out).size} B; every line checked`,
-      );
+      for (const [name, script] of consumers) {
+        clean(dir);
+        const run = timed(script);
+        results[name]!.push(run.ms);
+        const bad = checkLines(out, line, lines, timestamps);
+        if (bad) throw new Error(`${name}: line check failed: ${bad}`);
+        const c = JSON.parse(run.stdout.trim().split("\n").pop()!);
+        console.log(
+          `run ${r + 1}: ${name} ${fmt(bytes, lines, run.ms)}; consumer CPU user ${c.user_ms} ms sys ${c.sys_ms} ms, ${c.reads} reads (${(bytes / c.reads / 1024).toFixed(1)} KiB avg); every line checked`,
+        );
+      }
     }
     for (const [name, ms] of Object.entries(results)) {
       const all = ms.map((m) => fmt(bytes, lines, m)).join(" | ");
-      console.log(`${name.padEnd(10)} ${all}`);
+      console.log(`${name.padEnd(17)} ${all}`);
     }
   } finally {
     if (!given) rmSync(dir, { recursive: true, force: true });
@@ -153,5 +189,6 @@ function clean(dir: string): void {
 }
 
 const ci = process.argv.indexOf("--consume");
-if (ci >= 0) consume(process.argv[ci + 1]!);
-else bench();
+if (ci < 0) bench();
+else if (process.argv[ci + 1] === "stdin") consumeStdin(process.argv[ci + 2]!);
+else await consumePlatform(process.argv[ci + 2]!, arg("feed", ""));

@@ -180,6 +180,8 @@ export class LogFile {
     }
     const max = this.opts.max_size;
     let pos = from;
+    // Rotation happens only when the next line does not fit, never right after a write, so
+    // an oversized line stays in the live file until more output comes.
     while (pos < to) {
       const room = max - this.size;
       if (to - pos <= room) return this.append(buf, pos, to);
@@ -187,13 +189,9 @@ export class LogFile {
       let end = room > 0 ? buf.lastIndexOf(NL, pos + room - 1) : -1;
       // a single line longer than max_size goes whole into a fresh file
       if (end < pos && this.size === 0) end = buf.indexOf(NL, pos);
-      if (end >= pos) {
-        const err = this.append(buf, pos, end + 1);
-        if (err) return err;
-        pos = end + 1;
-      }
-      const err = this.rotate();
+      const err = end >= pos ? this.append(buf, pos, end + 1) : this.rotate();
       if (err) return err;
+      if (end >= pos) pos = end + 1;
     }
     return null;
   }

@@ -232,6 +232,13 @@ describe("LogFile rotation", () => {
     z.close();
     expect(existsSync(`${p0}.1`)).toBe(false);
     expect(readFileSync(p0, "utf8")).toBe("67890\n");
+    // an oversized line is kept until the next write needs the room
+    const z2 = open(p0, { max_size: 6, max_files: 0, timestamps: false });
+    z2.write(enc("0123456789\n"));
+    expect(readFileSync(p0, "utf8")).toBe("0123456789\n");
+    z2.write(enc("x\n"));
+    z2.close();
+    expect(readFileSync(p0, "utf8")).toBe("x\n");
   });
 
   test("a failed rotation is reported, and writing resumes once the file can be opened again", () => {
