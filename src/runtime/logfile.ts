@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import { closeSync, fchmodSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { type Result, type RuntimeError, errnoCode, ioError } from "./errors.ts";
+import type { RuntimePaths } from "./paths.ts";
 
 export interface LogFileOptions {
   /** rotate before the file would pass this many bytes; Infinity = never */
@@ -222,6 +223,15 @@ export class LogFile {
     this.size = opened.value.size;
     return err;
   }
+}
+
+/** supervisor.log: the supervisor's own messages (LogFile.writeText), always timestamped,
+ *  rotated like the service logs. */
+export function openSupervisorLog(
+  paths: Pick<RuntimePaths, "supervisorLog" | "fileMode">,
+  limits: { max_size: number; max_files: number },
+): Result<LogFile> {
+  return LogFile.open(paths.supervisorLog, { ...limits, timestamps: true, mode: paths.fileMode });
 }
 
 /** Opens `path` for appending under `mode`; reports its current size. */

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LogFile, type LogFileOptions, MAX_LINE } from "../../../src/runtime/logfile.ts";
+import { LogFile, type LogFileOptions, MAX_LINE, openSupervisorLog } from "../../../src/runtime/logfile.ts";
 import { tempDirs } from "./tmp.ts";
 
 const tmp = tempDirs();
@@ -263,5 +263,20 @@ describe("LogFile rotation", () => {
     const r = LogFile.open(path, { max_size: 100, max_files: 1, timestamps: true, mode: 0o600 });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toContain(path);
+  });
+});
+
+describe("supervisor.log", () => {
+  test("messages become timestamped lines in <logDir>/supervisor.log, rotated by the limits", () => {
+    const dir = tmp.make();
+    const paths = { supervisorLog: join(dir, "supervisor.log"), fileMode: 0o600 };
+    const r = openSupervisorLog(paths, { max_size: 100, max_files: 1 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    r.value.writeText("info web: started, pid 42", AT);
+    r.value.writeText("warn db: exited with code 1\nsecond line\n", AT);
+    r.value.close();
+    expect(readFileSync(`${paths.supervisorLog}.1`, "utf8")).toBe(`${STAMP}info web: started, pid 42\n`);
+    expect(readFileSync(paths.supervisorLog, "utf8")).toBe(`${STAMP}warn db: exited with code 1\n${STAMP}second line\n`);
   });
 });
