@@ -18,7 +18,7 @@ export const ERROR_CODES = [
   "unknown_command",
   "unknown_service",
   "forbidden", // peer credentials do not allow this command
-  "busy", // too many requests in flight on this connection, or the supervisor is busy with a conflicting one
+  "busy", // too many connections, or the supervisor is busy with a conflicting change
   "internal", // the supervisor failed; the message says where
   "version", // `v` missing or not PROTOCOL_VERSION
 ] as const;

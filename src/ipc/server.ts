@@ -43,7 +43,7 @@ export interface IpcServer {
 
 export type ListenOutcome = { ok: true; server: IpcServer } | { ok: false; error: string };
 
-/** Requests one connection may have running at once; more are answered `busy`. */
+/** Requests one connection may have running at once; beyond it the server stops reading. */
 export const MAX_IN_FLIGHT = 64;
 
 export async function createIpcServer(opts: IpcServerOptions): Promise<ListenOutcome> {
@@ -108,26 +108,24 @@ export async function createIpcServer(opts: IpcServerOptions): Promise<ListenOut
 function serveConnection(socket: net.Socket, opts: IpcServerOptions): void {
   const decoder = new FrameDecoder(MAX_REQUEST_BYTES);
   const peer = readPeer(socket, opts.peerCred);
+  // Frames decoded but not started yet: at most one read chunk's worth, because reading stops
+  // whenever this is non-empty (too many requests running) or the peer is not reading answers.
+  let queue: FrameEvent[] = [];
+  let next = 0; // queue[next] is the oldest waiting frame
   let inFlight = 0;
+  let writeBlocked = false;
   let peerEnded = false;
 
   const send = (frame: object) => {
     if (socket.destroyed || !socket.writable) return;
-    // Backpressure: a peer that does not read its answers stops being read from.
-    if (!socket.write(frameLine(frame))) socket.pause();
-  };
-  const finishIfDone = () => {
-    if (peerEnded && inFlight === 0 && !socket.destroyed) socket.end();
+    if (!socket.write(frameLine(frame))) writeBlocked = true;
   };
 
-  const onEvent = (ev: FrameEvent) => {
+  const start = (ev: FrameEvent) => {
     if (ev.kind === "error") return send(errorFrame(null, ev.code, ev.message));
     const decoded = decodeRequest(ev.text);
     if (!decoded.ok) return send(errorFrame(decoded.id, decoded.error.code, decoded.error.message));
     const req = decoded.request;
-    if (inFlight >= MAX_IN_FLIGHT) {
-      return send(errorFrame(req.id, "busy", `more than ${MAX_IN_FLIGHT} requests in flight on this connection`));
-    }
     const refusal = authorize(opts, peer, req);
     if (refusal !== null) return send(errorFrame(req.id, refusal.code, refusal.message));
     inFlight++;
@@ -136,8 +134,22 @@ function serveConnection(socket: net.Socket, opts: IpcServerOptions): void {
       .then((frame) => {
         inFlight--;
         send(frame);
-        finishIfDone();
+        pump();
       });
+  };
+
+  const pump = () => {
+    // Nothing new starts while the peer is not reading: answers are often far bigger than
+    // requests, so memory stays at one read chunk plus MAX_IN_FLIGHT answers.
+    while (!writeBlocked && next < queue.length && inFlight < MAX_IN_FLIGHT) start(queue[next++]!);
+    const waiting = next < queue.length;
+    if (!waiting) {
+      queue = [];
+      next = 0;
+    }
+    if (writeBlocked || waiting) socket.pause();
+    else if (socket.isPaused()) socket.resume();
+    if (peerEnded && inFlight === 0 && !waiting && !socket.destroyed) socket.end();
   };
 
   socket.setTimeout(opts.idleTimeoutMs ?? 600_000);
@@ -145,14 +157,18 @@ function serveConnection(socket: net.Socket, opts: IpcServerOptions): void {
     if (inFlight === 0) socket.destroy();
   });
   socket.on("error", () => {}); // resets and broken pipes: 'close' follows, nothing to report
-  socket.on("drain", () => socket.resume());
+  socket.on("drain", () => {
+    writeBlocked = false;
+    pump();
+  });
   socket.on("data", (chunk: Uint8Array) => {
-    for (const ev of decoder.push(chunk)) onEvent(ev);
+    for (const ev of decoder.push(chunk)) queue.push(ev);
+    pump();
   });
   socket.on("end", () => {
     peerEnded = true;
-    for (const ev of decoder.end()) onEvent(ev);
-    finishIfDone();
+    for (const ev of decoder.end()) queue.push(ev);
+    pump();
   });
 }
 
