@@ -81,6 +81,8 @@ export async function startServer(over: Partial<IpcServerOptions> = {}): Promise
         return { ok: false, error: { code: "unknown_service", message: `no service named "${req.name}"` } };
       case "spawn":
         throw new Error("spawn exploded");
+      case "shutdown":
+        return { ok: true, result: { pid: process.pid } };
       default:
         return { ok: true, result: { units: [] } };
     }
