@@ -43,6 +43,8 @@ export interface TailResult {
 }
 
 const BLOCK = 64 * 1024;
+/** Most a follower reads from its live file per poll, so a flood still yields regularly. */
+const POLL_BYTES = 4 * 1024 * 1024;
 const NL = 10;
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z $/;
 
@@ -243,7 +245,8 @@ export async function* followLogs(
     while (!opts.signal?.aborted) {
       const batch = mergeByTime(followers.map((f) => f.poll()));
       if (batch.length > 0) yield batch;
-      await sleep(interval, opts.signal);
+      // a source with more to read than one poll takes is read again at once
+      if (!followers.some((f) => f.behind)) await sleep(interval, opts.signal);
     }
   } finally {
     for (const f of followers) f.close();
@@ -272,6 +275,8 @@ class Follower {
   private rest: Buffer | null = null;
   private started: boolean;
   private readonly buf = Buffer.allocUnsafe(BLOCK);
+  /** the last poll stopped at POLL_BYTES with more in the file */
+  behind = false;
 
   constructor(
     private readonly src: LogSource,
@@ -293,7 +298,12 @@ class Follower {
     } catch {
       st = null; // not created yet, or between rename and re-create of a rotation
     }
-    if (this.fd >= 0) this.drain(this.fd, out);
+    this.behind = false;
+    if (this.fd >= 0 && this.drain(this.fd, out, POLL_BYTES)) {
+      // finish this file before looking at what replaced it
+      this.behind = true;
+      return out;
+    }
     if (st === null) return out;
     if (!this.started) {
       // no file when following began: everything in it is new
@@ -310,7 +320,7 @@ class Follower {
       this.catchUp(out);
       return out;
     }
-    if (this.fd >= 0) this.drain(this.fd, out);
+    if (this.fd >= 0) this.behind = this.drain(this.fd, out, POLL_BYTES);
     return out;
   }
 
@@ -339,7 +349,7 @@ class Follower {
       this.dev = st.dev;
       this.ino = st.ino;
       this.pos = 0;
-      this.drain(this.fd, out);
+      this.behind = this.drain(this.fd, out, POLL_BYTES);
       return;
     }
   }
@@ -392,11 +402,14 @@ class Follower {
     this.pos = pos;
   }
 
-  /** Reads fd from `pos` to its end, emitting complete lines. */
-  private drain(fd: number, out: LogLine[]): void {
-    for (;;) {
+  /** Reads fd from `pos` to its end (or `limit` bytes), emitting complete lines; true when it
+   *  stopped at the limit. */
+  private drain(fd: number, out: LogLine[], limit = Number.POSITIVE_INFINITY): boolean {
+    for (let read = 0; ; ) {
+      if (read >= limit) return true;
       const n = readSync(fd, this.buf, 0, BLOCK, this.pos);
-      if (n === 0) return;
+      if (n === 0) return false;
+      read += n;
       this.pos += n;
       let data = this.buf.subarray(0, n);
       if (this.rest) {

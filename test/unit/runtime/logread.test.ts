@@ -194,3 +194,26 @@ describe("followLogs", () => {
     expect(got).toEqual([]);
   });
 });
+
+describe("followLogs with a backlog", () => {
+  test("more than one poll's worth of new lines arrives in several batches, all of them, in order", async () => {
+    const path = join(tmp.make(), "f_stdout.log");
+    writeFileSync(path, "");
+    const src = [{ service: "f", stream: "stdout" as const, path }];
+    const gen = followLogs(src, tailLogs(src, 0).cursors, { intervalMs: 5 });
+    const total = 400_000; // ~10 MiB: more than one poll reads
+    const body = Array.from({ length: total }, (_, i) => `${stamp(T0)}${i}\n`).join("");
+    appendFileSync(path, body);
+    const batches: number[] = [];
+    const got: LogLine[] = [];
+    for await (const batch of gen) {
+      batches.push(batch.length);
+      got.push(...batch);
+      if (got.length >= total) break;
+    }
+    expect(batches.length).toBeGreaterThan(1);
+    expect(got.length).toBe(total);
+    for (let i = 0; i < total; i++) if (got[i]!.text !== String(i)) throw new Error(`line ${i}: ${got[i]!.text}`);
+    expect(got[total - 1]!.text).toBe(String(total - 1));
+  });
+});
