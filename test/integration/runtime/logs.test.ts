@@ -44,7 +44,7 @@ describe("log pipeline with real processes", () => {
     const got: LogLine[] = [];
     const following = (async () => {
       for await (const batch of followLogs(src, cursors, { intervalMs: 5, signal: ac.signal })) {
-        got.push(...batch);
+        for (const line of batch) got.push(line);
         if (got.length >= total) break;
       }
     })();

@@ -24,7 +24,7 @@ async function collect(gen: AsyncGenerator<LogLine[]>, until: (got: LogLine[]) =
   const got: LogLine[] = [];
   const deadline = Date.now() + ms;
   for await (const batch of gen) {
-    got.push(...batch);
+    for (const line of batch) got.push(line);
     if (until(got) || Date.now() > deadline) break;
   }
   return got;
@@ -208,7 +208,7 @@ describe("followLogs with a backlog", () => {
     const got: LogLine[] = [];
     for await (const batch of gen) {
       batches.push(batch.length);
-      got.push(...batch);
+      for (const line of batch) got.push(line);
       if (got.length >= total) break;
     }
     expect(batches.length).toBeGreaterThan(1);
