@@ -277,21 +277,39 @@ static int pidns_child(void *arg) {
 
 /* ---- parent side ---- */
 
+/* The child's stack. One static stack serves the usual caller (the supervisor's JS thread):
+ * a fresh mmap per spawn costs page faults and, in a many-threaded process, TLB shootdowns on
+ * munmap. The stack is free again once clone returns: a vfork child has exec'd or exited by
+ * then, and a fork child runs on its own copy. A concurrent caller gets a private mapping. */
+static char shared_stack[CHILD_STACK] __attribute__((aligned(64)));
+static char shared_stack_busy;
+
+static char *acquire_stack(void) {
+  if (!__atomic_test_and_set(&shared_stack_busy, __ATOMIC_ACQUIRE)) return shared_stack;
+  void *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  return stack == MAP_FAILED ? NULL : stack;
+}
+
+static void release_stack(char *stack) {
+  if (stack == shared_stack) __atomic_clear(&shared_stack_busy, __ATOMIC_RELEASE);
+  else munmap(stack, CHILD_STACK);
+}
+
 static void reap_failed(int pid) {
   int status;
   while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR) continue;
 }
 
 static int spawn_vfork(struct child *c) {
-  void *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) {
+  char *stack = acquire_stack();
+  if (!stack) {
     c->step = STEP_FORK;
     c->err = errno;
     return -1;
   }
-  int pid = clone(vfork_child, (char *)stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+  int pid = clone(vfork_child, stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
   int e = errno;
-  munmap(stack, CHILD_STACK);
+  release_stack(stack);
   if (pid < 0) {
     c->step = STEP_FORK;
     c->err = e;
@@ -312,12 +330,12 @@ static int spawn_in_pid_namespace(struct child *c) {
     return -1;
   }
   c->errfd = pipefd[1];
-  void *stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  char *stack = acquire_stack();
   int pid = -1, e = errno;
-  if (stack != MAP_FAILED) {
-    pid = clone(pidns_child, (char *)stack + CHILD_STACK, SIGCHLD | c->spec->namespaces, c);
+  if (stack) {
+    pid = clone(pidns_child, stack + CHILD_STACK, SIGCHLD | c->spec->namespaces, c);
     e = errno;
-    munmap(stack, CHILD_STACK);
+    release_stack(stack);
   }
   close(pipefd[1]);
   if (pid < 0) {

@@ -1,6 +1,7 @@
-// C side of scripts/bench/spawn.ts: spawn /bin/true N times one way and print two numbers,
-// the mean microseconds per spawn call (children reaped afterwards) and per spawn+wait cycle.
-// usage: spawn-bench posix_spawn|fork|shim N path/to/libsysg.so [ballast MiB]
+// C side of scripts/bench/spawn.ts: spawn N times one way and print two numbers, the mean
+// microseconds per /bin/true spawn+wait cycle and per spawn of a missing program (the spawn
+// machinery alone, without the cost of exec).
+// usage: spawn-bench posix_spawn|fork|shim N path/to/libsysg.so ballast-MiB
 // Ballast: touch that much heap first, so fork has a supervisor-sized address space to copy.
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -18,9 +19,10 @@
 
 extern char **environ;
 static char *const argv_true[] = {"/bin/true", NULL};
+static char *const argv_missing[] = {"/nonexistent/sysg-bench", NULL};
 static posix_spawnattr_t attr;
 static int (*shim_spawn)(const struct sysg_spawn_spec *, struct sysg_spawn_result *);
-static struct sysg_spawn_spec spec;
+static struct sysg_spawn_spec spec, spec_missing;
 
 static double now_us(void) {
   struct timespec ts;
@@ -51,22 +53,27 @@ static void setup_shim(const char *so) {
   spec.envc = 1;
   spec.stdio[0] = spec.stdio[1] = spec.stdio[2] = -1;
   spec.flags = SYSG_SESSION;
+  static const char missing[] = "/nonexistent/sysg-bench\0PATH=/usr/bin:/bin\0/";
+  spec_missing = spec;
+  spec_missing.strings = missing;
 }
 
-static pid_t spawn_one(const char *mode) {
+/* Returns the pid, or -1 when the spawn failed (expected for the missing program). */
+static pid_t spawn_one(const char *mode, int missing) {
+  char *const *args = missing ? argv_missing : argv_true;
   pid_t pid = -1;
   if (strcmp(mode, "posix_spawn") == 0) {
-    if (posix_spawn(&pid, argv_true[0], NULL, &attr, argv_true, environ) != 0) return -1;
+    if (posix_spawn(&pid, args[0], NULL, &attr, args, environ) != 0) return -1;
   } else if (strcmp(mode, "fork") == 0) {
     pid = fork();
     if (pid == 0) {
       setsid();
-      execve(argv_true[0], argv_true, environ);
+      execve(args[0], args, environ);
       _exit(127);
     }
   } else {
     struct sysg_spawn_result out;
-    pid = shim_spawn(&spec, &out);
+    pid = shim_spawn(missing ? &spec_missing : &spec, &out);
   }
   return pid;
 }
@@ -77,22 +84,24 @@ int main(int argc, char **argv) {
   int n = atoi(argv[2]);
   if (strcmp(mode, "posix_spawn") == 0) setup_posix_spawn();
   else if (strcmp(mode, "shim") == 0) setup_shim(argv[3]);
-  if (argc > 4) {
+  if (argc > 4 && atoi(argv[4]) > 0) {
     size_t ballast = (size_t)atoi(argv[4]) << 20;
     memset(malloc(ballast), 1, ballast);
   }
-  pid_t *pids = calloc((size_t)n, sizeof *pids);
-  double call = 0;
-  for (int i = 0; i < n; i++) {
-    double t0 = now_us();
-    pids[i] = spawn_one(mode);
-    call += now_us() - t0;
-    if (pids[i] < 0) return 1;
-  }
-  for (int i = 0; i < n; i++) waitpid(pids[i], NULL, 0);
+  for (int i = 0; i < 50; i++) waitpid(spawn_one(mode, 0), NULL, 0); /* warm-up */
   double t0 = now_us();
-  for (int i = 0; i < n; i++) waitpid(spawn_one(mode), NULL, 0);
+  for (int i = 0; i < n; i++) {
+    pid_t pid = spawn_one(mode, 0);
+    if (pid < 0) return 1;
+    waitpid(pid, NULL, 0);
+  }
   double cycle = now_us() - t0;
-  printf("%.1f %.1f\n", call / n, cycle / n);
+  t0 = now_us();
+  for (int i = 0; i < n; i++) {
+    pid_t pid = spawn_one(mode, 1); /* fork reports the failure only through the exit status */
+    if (pid > 0) waitpid(pid, NULL, 0);
+  }
+  double failed = now_us() - t0;
+  printf("%.1f %.1f\n", cycle / n, failed / n);
   return 0;
 }
