@@ -92,9 +92,12 @@ describe("the child starts clean", () => {
     const onUsr2 = () => {};
     process.on("SIGUSR2", onUsr2);
     try {
-      expect(BigInt(`0x${status(process.pid).SigIgn}`)).not.toBe(0n);
+      const before = status(process.pid);
+      expect(BigInt(`0x${before.SigIgn}`)).not.toBe(0n);
       const child = status(sleeper());
       expect([child.SigBlk, child.SigIgn, child.SigCgt]).toEqual(["0000000000000000", "0000000000000000", "0000000000000000"]);
+      const after = status(process.pid); // the child reset its own copy of the handler table only
+      expect([after.SigIgn, after.SigCgt, after.SigBlk]).toEqual([before.SigIgn, before.SigCgt, before.SigBlk]);
     } finally {
       process.off("SIGUSR2", onUsr2);
     }
