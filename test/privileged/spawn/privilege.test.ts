@@ -15,6 +15,7 @@ const CLONE_NEWNS = 0x00020000;
 const CLONE_NEWUTS = 0x04000000;
 const CLONE_NEWIPC = 0x08000000;
 const CLONE_NEWNET = 0x40000000;
+const CLONE_NEWUSER = 0x10000000;
 const CAP_CHOWN = 0;
 const CAP_NET_BIND_SERVICE = 10;
 const CAP_SYS_ADMIN = 21;
@@ -146,6 +147,12 @@ describe("namespaces", () => {
     const pid = sleeper({ namespaces: CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC });
     for (const name of ["net", "mnt", "uts", "ipc"]) expect(ns(pid, name)).not.toBe(ns("self", name));
     for (const name of ["pid", "user", "cgroup"]) expect(ns(pid, name)).toBe(ns("self", name));
+  });
+
+  rootTest("a user namespace (unshared by the vfork child itself)", () => {
+    const pid = sleeper({ namespaces: CLONE_NEWUSER });
+    expect(ns(pid, "user")).not.toBe(ns("self", "user"));
+    expect(ns(pid, "net")).toBe(ns("self", "net"));
   });
 
   rootTest("flags the kernel rejects fail at namespace", () => {
