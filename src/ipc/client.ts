@@ -1,12 +1,31 @@
 // The CLI's side of the control socket. Imports no typebox at run time (types only), so a
-// one-shot `sysg status` pays just for node:net: the envelope is checked by hand, and a caller
+// one-shot `sysg status` pays just for the socket: the envelope is checked by hand, and a caller
 // that wants the full result validated can run RESULT_SCHEMAS through Value.Check itself.
+// The socket itself comes from a Connector: node:net by default (portable, loaded only when
+// used); the Bun entry may pass a faster one (src/platform/bun/ipc-connect.ts).
 // Never throws for protocol or connection trouble: every outcome is a value.
-import { Buffer } from "node:buffer";
-import net from "node:net";
 import { MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, PROTOCOL_VERSION } from "./constants.ts";
 import { FrameDecoder } from "./frame.ts";
+import { nodeConnector } from "./node-connect.ts";
 import type { ArgsOf, CommandName, ErrorCode, ResultOf } from "./protocol.ts";
+
+/** A connected byte stream to the supervisor: all the client needs of a socket. */
+export interface IpcStream {
+  /** Queues bytes; the stream writes them in order, however long the socket takes. */
+  write(bytes: Uint8Array): void;
+  /** Drops the connection at once. */
+  close(): void;
+}
+export interface StreamHandlers {
+  data(chunk: Uint8Array): void;
+  /** The connection ended; `error` says why when it broke. Called at most once. */
+  closed(error: string | null): void;
+}
+/** Opens a unix stream socket; `code` is the errno name on failure (ENOENT, EACCES, …). */
+export type Connector = (
+  path: string,
+  handlers: StreamHandlers,
+) => Promise<{ ok: true; stream: IpcStream } | { ok: false; code: string; message: string }>;
 
 /** The server's codes plus what can go wrong on this side. */
 export type ClientErrorCode =
@@ -32,27 +51,33 @@ export interface IpcClient {
 
 export type ConnectOutcome = { ok: true; client: IpcClient } | { ok: false; error: ClientError };
 
+export interface ConnectOptions {
+  /** for connecting, and the default for each request; 5 s to connect, 30 s per request */
+  timeoutMs?: number;
+  connector?: Connector;
+}
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
-export function connectIpc(path: string, opts: { timeoutMs?: number } = {}): Promise<ConnectOutcome> {
-  return new Promise((resolve) => {
-    const socket = net.connect(path);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve({ ok: false, error: { code: "timeout", message: `the supervisor did not accept a connection on ${path}` } });
-    }, opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
-    const onError = (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve({ ok: false, error: connectError(path, err) });
-    };
-    socket.once("error", onError);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.off("error", onError);
-      resolve({ ok: true, client: new Connection(socket) });
-    });
+export async function connectIpc(path: string, opts: ConnectOptions = {}): Promise<ConnectOutcome> {
+  const connector = opts.connector ?? nodeConnector;
+  const conn = new Connection();
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
   });
+  const attempt = connector(path, conn.handlers);
+  const first = await Promise.race([attempt, timedOut]);
+  clearTimeout(timer);
+  if (first === "timeout") {
+    void attempt.then((late) => late.ok && late.stream.close());
+    return { ok: false, error: { code: "timeout", message: `the supervisor did not accept a connection on ${path} within ${timeoutMs} ms` } };
+  }
+  if (!first.ok) return { ok: false, error: connectError(path, first.code, first.message) };
+  conn.attach(first.stream);
+  return { ok: true, client: conn };
 }
 
 /** Connect, send one request, close: what most CLI commands need. */
@@ -60,7 +85,7 @@ export async function callIpc<C extends CommandName>(
   path: string,
   cmd: C,
   args: ArgsOf<C>,
-  opts: { timeoutMs?: number } = {},
+  opts: ConnectOptions = {},
 ): Promise<Reply<ResultOf<C>>> {
   const conn = await connectIpc(path, opts);
   if (!conn.ok) return conn;
@@ -71,8 +96,8 @@ export async function callIpc<C extends CommandName>(
   }
 }
 
-function connectError(path: string, err: NodeJS.ErrnoException): ClientError {
-  switch (err.code) {
+function connectError(path: string, code: string, message: string): ClientError {
+  switch (code) {
     case "ENOENT":
     case "ECONNREFUSED":
       return { code: "no_supervisor", message: `no supervisor is running (no socket at ${path})` };
@@ -83,7 +108,7 @@ function connectError(path: string, err: NodeJS.ErrnoException): ClientError {
         message: `permission denied on ${path}: that supervisor belongs to another user (run as its owner or root; the system supervisor is reached with --sys)`,
       };
     default:
-      return { code: "connect", message: `cannot connect to ${path}: ${err.message}` };
+      return { code: "connect", message: `cannot connect to ${path}: ${message}` };
   }
 }
 
@@ -93,53 +118,62 @@ interface Pending {
 }
 
 class Connection implements IpcClient {
-  readonly #socket: net.Socket;
+  #stream: IpcStream | null = null;
   readonly #pending = new Map<number, Pending>();
   readonly #decoder = new FrameDecoder(MAX_RESPONSE_BYTES);
+  readonly #utf8 = new TextEncoder();
   #nextId = 1;
   #closed: ClientError | null = null;
 
-  constructor(socket: net.Socket) {
-    this.#socket = socket;
-    socket.on("data", (chunk: Uint8Array) => {
+  readonly handlers: StreamHandlers = {
+    data: (chunk) => {
       for (const ev of this.#decoder.push(chunk)) {
         if (ev.kind === "frame") this.#onFrame(ev.text);
         else this.#failAll({ code: "bad_response", message: `the supervisor sent a bad frame: ${ev.message}` });
       }
-    });
-    socket.on("error", (err) => {
-      this.#closed ??= { code: "disconnected", message: `connection to the supervisor failed: ${err.message}` };
-    });
-    socket.on("close", () => {
-      this.#closed ??= { code: "disconnected", message: "the supervisor closed the connection before answering" };
+    },
+    closed: (error) => {
+      this.#closed ??= {
+        code: "disconnected",
+        message: error
+          ? `connection to the supervisor failed: ${error}`
+          : "the supervisor closed the connection before answering",
+      };
       this.#failAll(this.#closed);
-    });
+    },
+  };
+
+  attach(stream: IpcStream): void {
+    this.#stream = stream;
   }
 
   request<C extends CommandName>(cmd: C, args: ArgsOf<C>, opts: { timeoutMs?: number } = {}): Promise<Reply<ResultOf<C>>> {
-    if (this.#closed) return Promise.resolve({ ok: false, error: this.#closed });
+    if (this.#closed || !this.#stream) {
+      return Promise.resolve({ ok: false, error: this.#closed ?? { code: "disconnected", message: "not connected" } });
+    }
     const id = this.#nextId++;
-    const line = `${JSON.stringify({ v: PROTOCOL_VERSION, id, cmd, ...args })}\n`;
-    if (Buffer.byteLength(line) - 1 > MAX_REQUEST_BYTES) {
+    const bytes = this.#utf8.encode(`${JSON.stringify({ v: PROTOCOL_VERSION, id, cmd, ...args })}\n`);
+    if (bytes.length - 1 > MAX_REQUEST_BYTES) {
       return Promise.resolve({
         ok: false,
         error: { code: "too_large", message: `${cmd} request is larger than ${MAX_REQUEST_BYTES} bytes` },
       });
     }
     const timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const stream = this.#stream;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         resolve({ ok: false, error: { code: "timeout", message: `no answer to ${cmd} within ${timeoutMs} ms` } });
       }, timeoutMs);
       this.#pending.set(id, { resolve: resolve as Pending["resolve"], timer });
-      this.#socket.write(line);
+      stream.write(bytes);
     });
   }
 
   close(): void {
     this.#closed ??= { code: "disconnected", message: "the connection was closed by this client" };
-    this.#socket.destroy();
+    this.#stream?.close();
     this.#failAll(this.#closed);
   }
 
