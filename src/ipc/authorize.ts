@@ -15,11 +15,18 @@ export interface AuthPolicy {
   adminGids: readonly number[];
 }
 
-export function defaultAuthorize(policy: AuthPolicy): Authorize {
-  const admins = new Set(policy.adminGids);
-  const isAdmin = (p: PeerCred) =>
-    p.uid === 0 || p.uid === policy.ownerUid || admins.has(p.gid) || (p.groups ?? []).some((g) => admins.has(g));
+/**
+ * May this peer change the supervisor? Root, the supervisor's own uid, and members of the admin
+ * groups. Also what a --sys `inspect` handler should ask before showing a service's environment
+ * (it often holds secrets) to a caller who is only allowed to read.
+ */
+export function isAdmin(policy: AuthPolicy, peer: PeerCred | null): boolean {
+  if (peer === null) return false;
+  if (peer.uid === 0 || peer.uid === policy.ownerUid) return true;
+  return policy.adminGids.includes(peer.gid) || (peer.groups ?? []).some((g) => policy.adminGids.includes(g));
+}
 
+export function defaultAuthorize(policy: AuthPolicy): Authorize {
   return (peer, req) => {
     if (!policy.sys) {
       // Without credentials (a runtime that cannot read them) the 0600 socket in a 0700
@@ -29,7 +36,7 @@ export function defaultAuthorize(policy: AuthPolicy): Authorize {
     }
     if (READ_ONLY_COMMANDS.has(req.cmd)) return null;
     if (peer === null) return `"${req.cmd}" needs root or group systemg, and the caller's credentials are unknown`;
-    if (isAdmin(peer)) return null;
+    if (isAdmin(policy, peer)) return null;
     return `"${req.cmd}" changes the system supervisor: only root and members of group systemg may (you are uid ${peer.uid}); status, inspect and logs are open to everyone`;
   };
 }

@@ -1,4 +1,4 @@
-import { defaultAuthorize } from "../../../src/ipc/authorize.ts";
+import { defaultAuthorize, isAdmin } from "../../../src/ipc/authorize.ts";
 import type { IpcRequest } from "../../../src/ipc/protocol.ts";
 
 const req = (cmd: string) => ({ v: 1, id: 1, cmd, ...(cmd === "inspect" ? { name: "web" } : {}) }) as IpcRequest;
@@ -56,5 +56,18 @@ describe("sys mode", () => {
       expect(auth(peer(1000, 1000, [27, 990]), req(cmd))).toBeNull();
       expect(auth(peer(1000, 1000, [27]), req(cmd))).not.toBeNull();
     }
+  });
+});
+
+describe("isAdmin", () => {
+  const policy = { sys: true, ownerUid: 0, adminGids: [990] };
+
+  test("root, the owner and admin-group members are admins; others and unknown peers are not", () => {
+    expect(isAdmin(policy, peer(0))).toBe(true);
+    expect(isAdmin({ ...policy, ownerUid: 1000 }, peer(1000))).toBe(true);
+    expect(isAdmin(policy, peer(1000, 990))).toBe(true);
+    expect(isAdmin(policy, peer(1000, 1000, [990]))).toBe(true);
+    expect(isAdmin(policy, peer(1000, 1000, [27]))).toBe(false);
+    expect(isAdmin(policy, null)).toBe(false);
   });
 });
