@@ -60,6 +60,21 @@ export function openFds(pid: number): Map<number, string> {
   return fds;
 }
 
+/** The fds of PID once its program has settled: asleep, and the same set twice in a row
+ *  (a starting program may briefly hold files, e.g. while its libc reads locale data). */
+export function settledFds(pid: number): Map<number, string> {
+  const until = Date.now() + 2000;
+  let last = "";
+  for (;;) {
+    const fds = openFds(pid);
+    const now = JSON.stringify([...fds]);
+    if (now === last && stat(pid)[3] === "S") return fds;
+    if (Date.now() > until) throw new Error(`pid ${pid} did not settle`);
+    last = now;
+    Bun.sleepSync(10);
+  }
+}
+
 /** Pids of our children that are zombies right now. */
 export function zombieChildren(parent = process.pid): number[] {
   const found: number[] = [];

@@ -43,7 +43,7 @@ test("200 children exiting at the same moment are all reaped with the right stat
     [...expected].map(([pid, e]) => ({ pid, ...e })),
   );
   expect(zombieChildren()).toEqual([]);
-});
+}, 20_000);
 
 test("after setSubreaper() orphans are reaped and reported (separate process)", async () => {
   const { status, stdout } = await runScript(join(import.meta.dir, "fixtures", "orphans.ts"));
@@ -56,4 +56,4 @@ test("after setSubreaper() orphans are reaped and reported (separate process)", 
   expect(orphans).toContainEqual({ code: null, signal: "SIGTERM", sleeper: true });
   expect(orphans).toHaveLength(2);
   expect(report.late).toMatchObject({ code: 9, signal: null });
-});
+}, 20_000);

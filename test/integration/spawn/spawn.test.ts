@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBunPlatform } from "../../../src/platform/bun/index.ts";
-import { execDone, exited, openFds, PATH_ENV, spawnOk, spec, stat, status, zombieChildren } from "./proc.ts";
+import { execDone, exited, openFds, PATH_ENV, settledFds, spawnOk, spec, stat, status, zombieChildren } from "./proc.ts";
 
 const platform = createBunPlatform();
 const running = new Set<number>();
@@ -143,7 +143,7 @@ describe("file descriptors", () => {
     const pipe = platform.pipe(); // fds without CLOEXEC surprises: the child must still not see them
     try {
       const pid = sleeper({ stdout: pipe.write });
-      const fds = openFds(pid);
+      const fds = settledFds(pid);
       expect([...fds.keys()].sort()).toEqual([0, 1, 2]);
       expect(fds.get(0)).toBe("/dev/null");
       expect(fds.get(1)).toBe(readlinkSync(`/proc/self/fd/${pipe.write}`));
@@ -162,7 +162,7 @@ describe("file descriptors", () => {
       const lowest = Math.min(...pass);
       expect(lowest).toBeLessThan(3 + pass.length); // the collision really happens
       const pid = sleeper({ passFds: pass, stdin: pipes[0]!.write, stderr: pass[pass.length - 1] });
-      const fds = openFds(pid);
+      const fds = settledFds(pid);
       expect([...fds.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, ...pass.map((_, i) => 3 + i)]);
       pass.forEach((fd, i) => expect(fds.get(3 + i)).toBe(readlinkSync(`/proc/self/fd/${fd}`)));
       expect(fds.get(0)).toBe(readlinkSync(`/proc/self/fd/${pipes[0]!.write}`));
