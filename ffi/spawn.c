@@ -243,6 +243,20 @@ __attribute__((noreturn)) static void become_service(struct child *c) {
   fail(c, STEP_EXEC, exec_service(c));
 }
 
+/* The PID-1 init only forwards signals and reaps, so it takes the service's identity (a uid
+ * switch clears its capabilities) or, for a service that stays root with a capability list,
+ * drops every capability: the same uid still lets it signal the service. It is a copy of the
+ * supervisor's memory, so it is made non-dumpable first: the service cannot ptrace or read it. */
+static void drop_init_privileges(struct child *c) {
+  const struct sysg_spawn_spec *s = c->spec;
+  uint32_t f = s->flags;
+  STEP(c, STEP_CAPABILITIES, raw5(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0));
+  if (f & SYSG_GROUPS) STEP(c, STEP_GROUPS, raw2(SYS_setgroups, s->ngroups, s->groups));
+  if (f & SYSG_GID) STEP(c, STEP_GID, raw3(SYS_setresgid, s->gid, s->gid, s->gid));
+  if (f & SYSG_UID) STEP(c, STEP_UID, raw3(SYS_setresuid, s->uid, s->uid, s->uid));
+  else if (f & SYSG_CAPS) STEP(c, STEP_CAPABILITIES, set_capabilities(0));
+}
+
 /* ---- the two child entry points ---- */
 
 static int vfork_child(void *arg) {
@@ -270,6 +284,7 @@ static int pidns_child(void *arg) {
     STEP(c, STEP_SESSION, raw0(SYS_setsid));
     become_service(c);
   }
+  drop_init_privileges(c); /* on failure the init exits, which kills the service with it */
   raw3(SYS_close_range, 0, ~0U, 0); /* hold no pipe of the supervisor open, nor the error pipe */
   raw1(SYS_exit_group, sysg_init_loop((int)service));
   __builtin_unreachable();

@@ -1,7 +1,7 @@
 // CLONE_NEWPID: the service runs under a tiny C init that is PID 1 of the new namespace,
 // forwards signals, reaps orphans and exits with the service's status. Needs root.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createBunPlatform } from "../../../src/platform/bun/index.ts";
 import type { SpawnSpec } from "../../../src/platform/types.ts";
 import { exited, spawnOk, spec, stat, status } from "../../integration/spawn/proc.ts";
@@ -61,6 +61,34 @@ rootTest("a plain SIGTERM to the init (or its group) stops the service; 128+sign
     expect(await done).toMatchObject({ code: 128 + 15, signal: null });
     running.delete(init);
   }
+});
+
+rootTest("the init takes the service's uid (no capabilities left) and can still signal it", async () => {
+  const init = start(["sleep", "30"], { uid: 65534, gid: 65534, groups: [], capabilities: [] });
+  await until("service started", () => children(init).length === 1);
+  const service = children(init)[0]!;
+  await until("service exec'd", () => readFileSync(`/proc/${service}/cmdline`, "utf8").startsWith("sleep"));
+  for (const pid of [init, service]) {
+    const s = status(pid);
+    expect([s.Uid, s.Gid, s.Groups, s.CapPrm, s.CapEff]).toEqual(["65534\t65534\t65534\t65534", "65534\t65534\t65534\t65534", "", "0000000000000000", "0000000000000000"]);
+  }
+  // not dumpable: its /proc files stay root's, so the service (same uid) cannot read its memory
+  expect(statSync(`/proc/${init}/mem`).uid).toBe(0);
+  expect(statSync(`/proc/${service}/mem`).uid).toBe(65534);
+  const done = exited(platform, init);
+  platform.kill(init, "SIGTERM");
+  expect((await done).code).toBe(128 + 15);
+  running.delete(init);
+});
+
+rootTest("a root service with a capability list gets an init without capabilities", async () => {
+  const init = start(["sleep", "30"], { capabilities: [10] });
+  await until("service started", () => children(init).length === 1);
+  expect(status(init).CapEff).toBe("0000000000000000");
+  const done = exited(platform, init);
+  platform.kill(init, "SIGTERM");
+  expect((await done).code).toBe(128 + 15);
+  running.delete(init);
 });
 
 rootTest("the service's exit code reaches the supervisor", async () => {
