@@ -94,13 +94,10 @@ export function tailLogs(sources: LogSource[], n: number): TailResult {
 /** Last `n` complete lines of one source; a trailing unfinished line is left for follow. */
 function tailSource(src: LogSource, n: number): { lines: LogLine[]; cursor: Cursor | null } | { error: RuntimeError } {
   for (let attempt = 0; attempt < 5; attempt++) {
-    let live: number;
-    try {
-      live = openSync(src.path, "r");
-    } catch (err) {
-      if (errnoCode(err) === "ENOENT") return { lines: [], cursor: null };
-      return { error: ioError(src.path, "cannot open log", err) };
-    }
+    const newest = openNewest(src.path);
+    if (newest === null) return { lines: [], cursor: null };
+    if ("error" in newest) return { error: ioError(src.path, "cannot open log", newest.error) };
+    const live = newest.fd;
     const fds = [live];
     try {
       const st = fstatSync(live);
@@ -110,23 +107,20 @@ function tailSource(src: LogSource, n: number): { lines: LogLine[]; cursor: Curs
       let have = 0;
       let fileEnd = end;
       let fd = live;
-      for (let k = 1; ; k++) {
+      const scan = new RotatedScan(src.path, st);
+      for (;;) {
         const got = lastLines(fd, fileEnd, n - have);
         chunks.push(got);
         have += got.length;
         if (have >= n) break;
-        let older: number;
-        try {
-          older = openSync(`${src.path}.${k}`, "r");
-        } catch {
-          break;
-        }
-        fds.push(older);
-        fd = older;
-        fileEnd = fstatSync(older).size;
+        const older = scan.next();
+        if (older === null) break;
+        fds.push(older.fd);
+        fd = older.fd;
+        fileEnd = older.size;
       }
       // A rotation while we read would shift the files under us: then read again.
-      if (fds.length > 1 && !sameFile(src.path, st)) continue;
+      if (fds.length > 1 && !sameFile(newest.path, st)) continue;
       const lines: LogLine[] = [];
       for (let i = chunks.length - 1; i >= 0; i--) for (const b of chunks[i]!) lines.push(parseLine(src, b));
       return { lines, cursor };
@@ -137,6 +131,19 @@ function tailSource(src: LogSource, n: number): { lines: LogLine[]; cursor: Curs
     }
   }
   return { error: { kind: "io", path: src.path, message: `${src.path} rotates faster than it can be read`, hint: "try again" } };
+}
+
+/** The live file, or — caught between the rename and re-creation of a rotation, or after the
+ *  live file was removed — the newest rotated one; null when there is neither. */
+function openNewest(path: string): { fd: number; path: string } | null | { error: unknown } {
+  for (const p of [path, `${path}.1`]) {
+    try {
+      return { fd: openSync(p, "r"), path: p };
+    } catch (err) {
+      if (errnoCode(err) !== "ENOENT") return { error: err };
+    }
+  }
+  return null;
 }
 
 /** Offset just after the last newline before `size` (0 if none). */
@@ -180,6 +187,43 @@ function lastLines(fd: number, end: number, want: number): Buffer[] {
     stop = nl;
   }
   return lines.reverse();
+}
+
+/** Opens `<path>.1`, `.2`, … in turn, newest first. A writer rotating meanwhile moves files
+ *  up one slot at a time, from the oldest, so the scan may meet one empty slot or see a file
+ *  twice: it steps over a single gap and skips files it has already returned. */
+class RotatedScan {
+  private k = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly path: string,
+    exclude: { dev: number; ino: number },
+  ) {
+    this.seen.add(`${exclude.dev}:${exclude.ino}`);
+  }
+
+  next(): { fd: number; dev: number; ino: number; size: number } | null {
+    for (let misses = 0; misses < 2; ) {
+      let fd: number;
+      try {
+        fd = openSync(`${this.path}.${++this.k}`, "r");
+      } catch {
+        misses++;
+        continue;
+      }
+      misses = 0;
+      const st = fstatSync(fd);
+      const key = `${st.dev}:${st.ino}`;
+      if (this.seen.has(key)) {
+        closeSync(fd);
+        continue;
+      }
+      this.seen.add(key);
+      return { fd, dev: st.dev, ino: st.ino, size: st.size };
+    }
+    return null;
+  }
 }
 
 function readAt(fd: number, buf: Buffer, pos: number, len: number): number {
@@ -273,7 +317,8 @@ class Follower {
   private ino = 0;
   private pos = 0;
   private rest: Buffer | null = null;
-  private started: boolean;
+  /** With no cursor (no file yet): the rotated files there already, which are not new. */
+  private older: Set<string> | null = null;
   private readonly buf = Buffer.allocUnsafe(BLOCK);
   /** the last poll stopped at POLL_BYTES with more in the file */
   behind = false;
@@ -282,11 +327,19 @@ class Follower {
     private readonly src: LogSource,
     cursor: Cursor | null,
   ) {
-    this.started = cursor !== null;
     if (cursor) {
       this.dev = cursor.dev;
       this.ino = cursor.ino;
       this.pos = cursor.offset;
+    } else {
+      // ino 0 matches no file: once the file exists, catchUp reads every rotated file that
+      // came after this point, then the live one from its start
+      this.older = new Set();
+      const scan = new RotatedScan(src.path, { dev: -1, ino: -1 });
+      for (let f = scan.next(); f !== null; f = scan.next()) {
+        this.older.add(`${f.dev}:${f.ino}`);
+        closeSync(f.fd);
+      }
     }
   }
 
@@ -305,11 +358,7 @@ class Follower {
       return out;
     }
     if (st === null) return out;
-    if (!this.started) {
-      // no file when following began: everything in it is new
-      this.started = true;
-      this.switchTo(st, 0);
-    } else if (st.ino === this.ino && st.dev === this.dev) {
+    if (st.ino === this.ino && st.dev === this.dev) {
       if (this.fd < 0) this.switchTo(st, this.pos);
       else if (st.size < this.pos) {
         // truncated in place: start over from its beginning
@@ -345,6 +394,7 @@ class Follower {
         this.endFile(out);
       }
       const st = fstatSync(chain.live);
+      this.older = null;
       this.fd = chain.live;
       this.dev = st.dev;
       this.ino = st.ino;
@@ -366,20 +416,14 @@ class Follower {
     const liveSt = fstatSync(live);
     const rotated: number[] = [];
     let ours = -1;
-    for (let k = 1; ; k++) {
-      let fd: number;
-      try {
-        fd = openSync(`${this.src.path}.${k}`, "r");
-      } catch {
+    const scan = new RotatedScan(this.src.path, liveSt);
+    for (let f = scan.next(); f !== null; f = scan.next()) {
+      if (f.ino === this.ino && f.dev === this.dev) {
+        ours = f.fd;
         break;
       }
-      const st = fstatSync(fd);
-      if (st.ino === this.ino && st.dev === this.dev) {
-        ours = fd;
-        break;
-      }
-      if (st.ino === liveSt.ino) closeSync(fd);
-      else rotated.push(fd);
+      if (this.older?.has(`${f.dev}:${f.ino}`)) closeSync(f.fd);
+      else rotated.push(f.fd);
     }
     if (!sameFile(this.src.path, liveSt)) {
       for (const fd of [live, ours, ...rotated]) if (fd >= 0) closeSync(fd);

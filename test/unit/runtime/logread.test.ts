@@ -217,3 +217,40 @@ describe("followLogs with a backlog", () => {
     expect(got[total - 1]!.text).toBe(String(total - 1));
   });
 });
+
+describe("followLogs when the file comes late", () => {
+  test("a file created and rotated between two polls is read whole: rotated files first", async () => {
+    const dir = tmp.make();
+    const path = join(dir, "n_stdout.log");
+    const src = [{ service: "n", stream: "stdout" as const, path }];
+    const { cursors } = tailLogs(src, 10);
+    expect(cursors).toEqual([null]);
+    const gen = followLogs(src, cursors, { intervalMs: 60 });
+    setTimeout(() => {
+      const log = logFile(path, 100, 20);
+      for (let i = 0; i < 50; i++) log.write(enc(`L${i}\n`), T0 + i);
+      log.close();
+    }, 20);
+    const got = await collect(gen, (g) => g.length >= 50);
+    expect(texts(got)).toEqual(Array.from({ length: 50 }, (_, i) => `L${i}`));
+  });
+
+  test("without a live file the newest rotated one is tailed, and following goes on from it", async () => {
+    const dir = tmp.make();
+    const path = join(dir, "m_stdout.log");
+    writeFileSync(`${path}.2`, `${stamp(T0)}older\n`);
+    writeFileSync(`${path}.1`, `${stamp(T0)}old\n`);
+    const src = [{ service: "m", stream: "stdout" as const, path }];
+    const { lines, cursors } = tailLogs(src, 10);
+    expect(texts(lines)).toEqual(["older", "old"]);
+    const gen = followLogs(src, cursors, { intervalMs: 60 });
+    setTimeout(() => {
+      // the writer comes back and rotates twice
+      const log = logFile(path, 40, 20);
+      for (let i = 0; i < 5; i++) log.write(enc(`new${i}\n`), T0 + i);
+      log.close();
+    }, 20);
+    const got = await collect(gen, (g) => g.length >= 5);
+    expect(texts(got)).toEqual(["new0", "new1", "new2", "new3", "new4"]);
+  });
+});
