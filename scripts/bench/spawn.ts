@@ -55,7 +55,7 @@ function sysgFromBun(): Sample {
 }
 
 async function bunSpawn(): Promise<Sample> {
-  const opts = { stdio: ["ignore", "ignore", "ignore"] as const };
+  const opts = { stdin: "ignore", stdout: "ignore", stderr: "ignore" } as const;
   for (let i = 0; i < 50; i++) await Bun.spawn(["/bin/true"], opts).exited;
   let t0 = performance.now();
   for (let i = 0; i < n; i++) await Bun.spawn(["/bin/true"], opts).exited;

@@ -24,10 +24,12 @@ export const STEPS: readonly SpawnStep[] = [
   "gid", "uid", "ambient", "no_new_privs", "stdio", "fds", "chdir", "umask", "exec",
 ];
 
+/** Memory the struct points into. */
+type Pointee = NodeJS.TypedArray | DataView;
+
 export interface EncodedSpec {
   struct: Uint8Array;
-  /** everything the struct points into */
-  keep: ArrayBufferView[];
+  keep: Pointee[];
 }
 
 /** A spec the child could never apply: which step it belongs to and why. */
@@ -39,10 +41,10 @@ export interface SpecProblem {
 export function encodeSpawnSpec(spec: SpawnSpec): EncodedSpec | SpecProblem {
   const problem = validate(spec);
   if (problem) return problem;
-  const keep: ArrayBufferView[] = [];
+  const keep: Pointee[] = [];
   const struct = new Uint8Array(SPEC_SIZE);
   const view = new DataView(struct.buffer);
-  const setPtr = (offset: number, data: ArrayBufferView | undefined) => {
+  const setPtr = (offset: number, data: Pointee | undefined) => {
     if (!data || data.byteLength === 0) return;
     keep.push(data);
     view.setBigUint64(offset, BigInt(ptr(data)), true);
