@@ -27,6 +27,6 @@ renameSync(soTmp, so);
 
 const out = join(root, "dist", "sysg");
 const outTmp = `${out}.${process.pid}`;
-run(process.execPath, ["build", "--compile", "--minify", "--bytecode", "src/main.ts", "--outfile", outTmp]);
+run(process.execPath, ["build", "--compile", "--minify", "--bytecode", "--format=esm", "src/main.ts", "--outfile", outTmp]);
 renameSync(outTmp, out);
 console.log(`build: ${out} (${(statSync(out).size / 1048576).toFixed(0)} MiB)`);

@@ -447,6 +447,7 @@ export class Supervisor {
         await this.stopProcess(u);
       }
       this.setState(u, "stopped");
+      if (wasLive) this.opts.report("info", u.svc.name, `stopped (${u.lastExit ? describeExit(u.lastExit) : "gone"})`);
       if (wasLive) this.hook(u, "on_stop", "success", u.lastExit ? { pid: 0, ...u.lastExit } : null);
     })().finally(() => {
       u.stopping = null;
@@ -463,7 +464,7 @@ export class Supervisor {
     tree.refresh(); // remember the members while the root still links them
     if (!platform.kill(-child.pid, u.svc.stop_signal)) platform.kill(child.pid, u.svc.stop_signal);
     const deadline = Date.now() + u.svc.stop_timeout;
-    const exited = await Promise.race([child.exit.then(() => true), delay(u.svc.stop_timeout).then(() => false)]);
+    const exited = await within(child.exit, u.svc.stop_timeout);
     // Members that outlive the main process get the rest of stop_timeout to finish.
     while (exited && Date.now() < deadline && tree.refresh().length > 0) await delay(STOP_POLL_MS);
     await this.killTree(u, child, tree);
@@ -509,4 +510,11 @@ export class Supervisor {
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** true if `p` settled within `ms`; the timer never outlives the race (it would hold the loop open). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+  return Promise.race([p.then(() => true), timeout]).finally(() => clearTimeout(timer));
 }
