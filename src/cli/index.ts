@@ -1,13 +1,21 @@
 // The command table and the runner. Commands are imported lazily so each pays only for itself.
 import type { CommandDef } from "citty";
+import type { Connector } from "../ipc/client.ts";
 import type { Platform } from "../platform/types.ts";
 import { VALUE_FLAGS } from "./args.ts";
 import { VERSION } from "../version.ts";
 
-export type PlatformLoader = () => Promise<Platform>;
+/** What the entry file provides: lazy loaders for the runtime backend. */
+export interface Backend {
+  platform: () => Promise<Platform>;
+  /** transport for IPC clients (the portable node:net one is the client's default) */
+  connector: () => Promise<Connector>;
+}
 
 /** Set by runCli before a command runs; commands that spawn call it. */
-export let loadPlatform: PlatformLoader = () => Promise.reject(new Error("platform not wired"));
+export let loadPlatform: Backend["platform"] = () => Promise.reject(new Error("platform not wired"));
+/** Set by runCli; commands that talk to the supervisor pass it to connectIpc/callIpc. */
+export let loadConnector: Backend["connector"] = () => Promise.reject(new Error("connector not wired"));
 
 // biome-ignore lint: citty's CommandDef is generic over each command's args
 type AnyCommand = CommandDef<any>;
@@ -41,8 +49,9 @@ export function reorderArgv(argv: string[]): string[] {
 }
 
 /** Runs one command line; returns the process exit code (0 ok, 1 error, 2 usage). */
-export async function runCli(rawArgv: string[], platform: PlatformLoader): Promise<number> {
-  loadPlatform = platform;
+export async function runCli(rawArgv: string[], backend: Backend): Promise<number> {
+  loadPlatform = backend.platform;
+  loadConnector = backend.connector;
   if (rawArgv.includes("--version") || rawArgv.includes("-V")) {
     console.log(`sysg ${VERSION}`);
     return 0;
