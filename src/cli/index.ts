@@ -22,6 +22,13 @@ type AnyCommand = CommandDef<any>;
 const commands: Record<string, () => Promise<AnyCommand>> = {
   start: () => import("./start.ts").then((m) => m.default),
   check: () => import("./check.ts").then((m) => m.default),
+  status: () => import("./status.ts").then((m) => m.default),
+  stop: () => import("./stop.ts").then((m) => m.default),
+  restart: () => import("./restart.ts").then((m) => m.default),
+  reload: () => import("./reload.ts").then((m) => m.default),
+  logs: () => import("./logs.ts").then((m) => m.default),
+  inspect: () => import("./inspect.ts").then((m) => m.default),
+  purge: () => import("./purge.ts").then((m) => m.default),
 };
 
 const USAGE = `sysg ${VERSION} — process supervisor
@@ -31,6 +38,13 @@ Usage: sysg [--sys] [--log-level L] [--no-color] <command> [options]
 Commands:
   start     run the services of a config (foreground; --daemonize to detach)
   check     validate a config and exit
+  status    show every unit (exit 0 healthy, 1 degraded, 2 failing)
+  stop      stop one service (-s), or everything and the supervisor
+  restart   restart one service (-s), all, or apply a config (-c)
+  reload    apply the config again, or another one (-c): only what changed
+  logs      show (and follow with -f) the logs of one or every service
+  inspect   one unit in depth: config, processes, CPU/RSS history, exits
+  purge     stop this mode's supervisor and delete its state
 
 Run 'sysg <command> --help' for the options of a command.`;
 

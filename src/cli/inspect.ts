@@ -1,0 +1,46 @@
+// `sysg inspect NAME`: one unit in depth from the supervisor (config, process tree, CPU/RSS
+// history as sparklines over --window, recent exits and restarts, cron history).
+import { isatty } from "node:tty";
+import { defineCommand } from "citty";
+import { parseDuration } from "../config/duration.ts";
+import { globalArgs } from "./args.ts";
+import { knownUnitsHint } from "./actions.ts";
+import { ask, cliPaths, describeError, printError } from "./client.ts";
+import { wantColor } from "./output.ts";
+
+export default defineCommand({
+  meta: { name: "inspect", description: "One unit in depth: config, processes, CPU/RSS history, exits, restarts" },
+  args: {
+    ...globalArgs,
+    name: { type: "positional", required: true, description: "Unit name", valueHint: "name" },
+    json: { type: "boolean", description: "Print the InspectResult document" },
+    window: { type: "string", default: "5m", description: "How much CPU/RSS history (e.g. 30s, 5m, 1h)", valueHint: "duration" },
+  },
+  async run({ args }): Promise<number> {
+    const paths = cliPaths(args);
+    const window = parseDuration(args.window);
+    if (!window.ok || window.value <= 0) {
+      printError(`sysg inspect: --window: expected a duration greater than 0 like "30s", "5m", "1h", got "${args.window}"`);
+      return 2;
+    }
+    const reply = await ask(paths, "inspect", { name: args.name, window: window.value / 1000 }, 10_000);
+    if (!reply.ok) {
+      if (reply.error.code === "unknown_service") {
+        printError(`sysg inspect: ${reply.error.message}`, await knownUnitsHint(paths));
+      } else {
+        const d = describeError("inspect", reply.error, paths);
+        printError(d.message, d.hint);
+      }
+      return 1;
+    }
+    if (args.json) {
+      console.log(JSON.stringify(reply.result, null, 2));
+      return 0;
+    }
+    const { renderInspect } = await import("./inspect-view.ts");
+    const tty = isatty(1);
+    const width = tty ? process.stdout.columns || 80 : 100;
+    console.log(renderInspect(reply.result, { color: wantColor(args.color, tty), width }).join("\n"));
+    return 0;
+  },
+});

@@ -1,0 +1,110 @@
+// `sysg purge`: stop this mode's supervisor — gracefully (`shutdown`), else by SIGTERM then
+// SIGKILL at the pid sysg.pid records, only while that pid still has the recorded start time —
+// end any service process it left behind (pid.json, checked the same way), then delete the
+// state dir (and, under --sys, /var/log/systemg).
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { defineCommand } from "citty";
+import type { RuntimePaths } from "../runtime/paths.ts";
+import { descendants, isSameProcess, procTable } from "../runtime/proc.ts";
+import { globalArgs } from "./args.ts";
+import { ask, cliPaths, printError } from "./client.ts";
+import { liveSupervisor, shutdownBudgetMs, shutdownSupervisor, waitGone } from "./supervisor-stop.ts";
+
+/** How long SIGTERM gets before SIGKILL when purging by force. */
+const TERM_GRACE_MS = 5_000;
+
+export default defineCommand({
+  meta: { name: "purge", description: "Stop this mode's supervisor and delete its state (and --sys logs)" },
+  args: { ...globalArgs },
+  async run({ args }): Promise<number> {
+    const paths = cliPaths(args);
+    if (paths.sys && process.geteuid?.() !== 0) {
+      printError("sysg purge --sys: permission denied: only root may stop the system supervisor and delete /var/lib/systemg", "run it as root (sudo sysg --sys purge)");
+      return 1;
+    }
+    const said: string[] = [];
+    const sup = liveSupervisor(paths);
+    if (sup !== null) {
+      const status = await ask(paths, "status", { all: true }, 5_000);
+      const budget = await shutdownBudgetMs(sup.config, status.ok ? status.result.units.length : 0, paths.sys);
+      const done = await shutdownSupervisor(paths, "purge", budget);
+      if (done.ok) {
+        said.push(`stopped the supervisor (pid ${done.pid})`);
+      } else {
+        console.error(`${done.message}; stopping it by signal`);
+        if (!(await kill(sup.pid, sup.startTime))) {
+          printError(`sysg purge: the supervisor (pid ${sup.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); try again");
+          return 1;
+        }
+        said.push(`killed the supervisor (pid ${sup.pid})`);
+      }
+    }
+    const left = await endLeftovers(paths);
+    if (left > 0) said.push(`ended ${left} service process${left === 1 ? "" : "es"} left running`);
+    for (const dir of paths.sys ? [paths.stateDir, paths.logDir] : [paths.stateDir]) {
+      if (!existsSync(dir)) continue;
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        said.push(`removed ${dir}`);
+      } catch (err) {
+        printError(`sysg purge: cannot remove ${dir}: ${err instanceof Error ? err.message : err}`, "check its permissions and try again");
+        return 1;
+      }
+    }
+    console.log(said.length > 0 ? said.join("\n") : `nothing to purge: no supervisor and no ${paths.stateDir}`);
+    return 0;
+  },
+});
+
+/** SIGTERM, then SIGKILL after a grace period; each only while pid is still that process. */
+async function kill(pid: number, startTime: number): Promise<boolean> {
+  for (const [signal, wait] of [["SIGTERM", TERM_GRACE_MS], ["SIGKILL", TERM_GRACE_MS]] as const) {
+    if (!isSameProcess(pid, startTime)) return true;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return !isSameProcess(pid, startTime);
+    }
+    if (await waitGone(pid, startTime, wait)) return true;
+  }
+  return false;
+}
+
+/** Service processes pid.json records that still run (same pid and start time): their groups
+ *  and every descendant get SIGTERM, then SIGKILL. Returns how many main processes there were. */
+async function endLeftovers(paths: RuntimePaths): Promise<number> {
+  let records: Record<string, { pid?: unknown; pgid?: unknown; start_time?: unknown }>;
+  try {
+    records = JSON.parse(readFileSync(paths.pidJson, "utf8"));
+  } catch {
+    return 0;
+  }
+  const live = Object.values(records).filter(
+    (r): r is { pid: number; pgid: number; start_time: number } =>
+      typeof r.pid === "number" && typeof r.pgid === "number" && typeof r.start_time === "number" && isSameProcess(r.pid, r.start_time),
+  );
+  if (live.length === 0) return 0;
+  const table = procTable();
+  const targets = new Map<number, number>(); // pid → start time
+  for (const r of live) {
+    targets.set(r.pid, r.start_time);
+    for (const d of descendants(r.pid, table)) targets.set(d.pid, d.startTime);
+    for (const p of table) if (p.pgid === r.pgid && p.pid !== 1) targets.set(p.pid, p.startTime);
+  }
+  const signal = (sig: "SIGTERM" | "SIGKILL") => {
+    for (const [pid, start] of targets) {
+      if (!isSameProcess(pid, start)) continue;
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  const allGone = () => [...targets].every(([pid, start]) => !isSameProcess(pid, start));
+  signal("SIGTERM");
+  const deadline = Date.now() + TERM_GRACE_MS;
+  while (!allGone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (!allGone()) signal("SIGKILL");
+  return live.length;
+}

@@ -1,0 +1,78 @@
+// `sysg status`: the supervisor's view of every unit (SPEC §5), or — when no supervisor runs —
+// the same view rebuilt from its state files. Exit code = overall health: 0 healthy,
+// 1 degraded (or an error), 2 failing. The --json path loads no typebox, consola or renderer.
+import { existsSync } from "node:fs";
+import { defineCommand } from "citty";
+import type { StatusResult } from "../ipc/protocol.ts";
+import type { RuntimePaths } from "../runtime/paths.ts";
+import { globalArgs } from "./args.ts";
+import { ask, cliPaths, describeError, printError } from "./client.ts";
+import { healthExitCode } from "./status-view.ts";
+
+export default defineCommand({
+  meta: { name: "status", description: "Show the state of every unit (exit 0 healthy, 1 degraded, 2 failing)" },
+  args: {
+    ...globalArgs,
+    service: { type: "string", alias: "s", description: "Only this unit", valueHint: "name" },
+    json: { type: "boolean", description: "Print the sysg.status.v1 document" },
+    all: { type: "boolean", description: "Include every unit the supervisor knows (orphaned processes too)" },
+    watch: { type: "string", description: "Redraw every SECS seconds until Ctrl-C", valueHint: "secs" },
+  },
+  async run({ args }): Promise<number> {
+    const paths = cliPaths(args);
+    const query = { service: args.service, all: args.all === true };
+    if (args.watch !== undefined) {
+      const { watchStatus } = await import("./status-watch.ts");
+      return watchStatus(paths, query, args.watch, { json: args.json === true, color: args.color });
+    }
+    const got = await getStatus(paths, query);
+    if (!got.ok) {
+      printError(got.message, got.hint);
+      return 1;
+    }
+    if (args.json) {
+      console.log(JSON.stringify(got.status, null, 2));
+    } else {
+      const { printStatus } = await import("./status-print.ts");
+      printStatus(got.status, got.note, args.color);
+    }
+    return healthExitCode(got.status.overall_health);
+  },
+});
+
+export type GotStatus = { ok: true; status: StatusResult; note: string | null } | { ok: false; message: string; hint?: string };
+
+/** The supervisor's answer, or the state files' when no supervisor answers. `note` says which
+ *  source a human is looking at when it is not a live supervisor. */
+export async function getStatus(paths: RuntimePaths, query: { service?: string; all?: boolean }): Promise<GotStatus> {
+  const args = { ...(query.service !== undefined ? { service: query.service } : {}), ...(query.all ? { all: true } : {}) };
+  const reply = await ask(paths, "status", args, 10_000);
+  if (reply.ok) return { ok: true, status: reply.result, note: null };
+  if (reply.error.code === "unknown_service") {
+    const known = await ask(paths, "status", { all: true }, 10_000);
+    const names = known.ok ? known.result.units.map((u) => u.name).join(", ") : "";
+    return { ok: false, message: `sysg status: ${reply.error.message}`, hint: names ? `known units: ${names}` : undefined };
+  }
+  if (reply.error.code !== "no_supervisor") {
+    return { ok: false, ...describeError("status", reply.error, paths) };
+  }
+  const { offlineStatus, lastConfigPath } = await import("./offline-status.ts");
+  const cron = existsSync(paths.cronStateJson) ? await cronConfigs(lastConfigPath(paths), paths.sys) : undefined;
+  const off = offlineStatus(paths, { service: query.service, cronConfig: cron });
+  if (!off.ok) return { ok: false, message: `sysg status: ${off.message}`, hint: off.hint };
+  const sup = off.value.supervisor;
+  const note = sup?.alive
+    ? `the supervisor (pid ${sup.pid}) does not answer on ${paths.controlSock}; showing its state files`
+    : `no supervisor is running${sup ? ` (pid ${sup.pid} is gone)` : ""}; showing the state it left in ${paths.stateDir}`;
+  return { ok: true, status: off.value.status, note };
+}
+
+/** Cron expressions come only from the config; without a readable config they are "unknown". */
+async function cronConfigs(path: string | null, sys: boolean) {
+  if (path === null) return undefined;
+  const { loadConfig } = await import("../config/index.ts");
+  const loaded = await loadConfig({ config: path, cwd: "/", home: process.env.HOME ?? "/", sys, baseEnv: {} });
+  if (!loaded.ok) return undefined;
+  const services = loaded.config.services;
+  return (name: string) => services[name]?.cron ?? null;
+}

@@ -1,0 +1,61 @@
+// `sysg stop -s NAME`: stop one service (the supervisor keeps running, and the service stays
+// stopped until started again). `sysg stop`: stop every service and the supervisor — a
+// `shutdown` request, then wait until the supervisor's process is gone.
+import { defineCommand } from "citty";
+import type { UnitAction } from "../ipc/protocol.ts";
+import type { RuntimePaths } from "../runtime/paths.ts";
+import { globalArgs } from "./args.ts";
+import { renderActions, runAction } from "./actions.ts";
+import { ask, cliPaths, printError } from "./client.ts";
+import { wantColor } from "./output.ts";
+
+export default defineCommand({
+  meta: { name: "stop", description: "Stop one service (-s), or every service and the supervisor" },
+  args: {
+    ...globalArgs,
+    service: { type: "string", alias: "s", description: "Only this service; the supervisor keeps running", valueHint: "name" },
+    json: { type: "boolean", description: "Print what was stopped as JSON" },
+  },
+  async run({ args }): Promise<number> {
+    const paths = cliPaths(args);
+    const out = { json: args.json === true, color: args.color };
+    if (args.service !== undefined) return runAction(paths, "stop", { service: args.service }, out);
+    return stopAll(paths, out);
+  },
+});
+
+async function stopAll(paths: RuntimePaths, out: { json: boolean; color: boolean | undefined }): Promise<number> {
+  const { liveSupervisor, shutdownBudgetMs, shutdownSupervisor } = await import("./supervisor-stop.ts");
+  const ping = await ask(paths, "ping", {}, 10_000);
+  const before = await ask(paths, "status", { all: true }, 10_000);
+  const units = before.ok ? before.result.units.map((u) => u.name) : [];
+  const config = ping.ok ? ping.result.config : (liveSupervisor(paths)?.config ?? null);
+  const budget = await shutdownBudgetMs(config, units.length, paths.sys);
+  const done = await shutdownSupervisor(paths, "stop", budget);
+  if (!done.ok) {
+    if (done.reason === "no_supervisor") {
+      // nothing to stop is not a failure: `stop` twice in a row succeeds twice
+      if (out.json) console.log(JSON.stringify({ supervisor: null, units: [] }, null, 2));
+      else console.error(`sysg stop: nothing to stop: no supervisor is running (${paths.controlSock})`);
+      return 0;
+    }
+    printError(done.message, done.hint);
+    return 1;
+  }
+  // The supervisor recorded each unit's final state on its way out.
+  const { offlineStatus } = await import("./offline-status.ts");
+  const after = offlineStatus(paths);
+  const finals = after.ok ? after.value.status.units.filter((u) => units.length === 0 || units.includes(u.name)) : [];
+  const result = {
+    supervisor: { pid: done.pid },
+    units: finals.map((u): UnitAction => ({ name: u.name, action: "stopped", state: u.state, reason: u.reason })),
+  };
+  if (out.json) {
+    console.log(JSON.stringify(result, null, 2));
+  } else {
+    const { isatty } = await import("node:tty");
+    const lines = renderActions({ units: result.units }, wantColor(out.color, isatty(1)));
+    console.log([...(finals.length > 0 ? lines : []), `supervisor (pid ${done.pid}) stopped`].join("\n"));
+  }
+  return finals.some((u) => u.state === "failed") ? 1 : 0;
+}

@@ -1,0 +1,63 @@
+// Plain text tables for the terminal: columns padded to their widest cell, and — when the
+// terminal is narrower than the table — the widest truncatable column shortened with "…".
+
+export interface Column {
+  header: string;
+  /** numbers read better right-aligned */
+  align?: "left" | "right";
+  /** may be shortened when the table is too wide (names, reasons) */
+  shrink?: boolean;
+  /** never shortened below this */
+  min?: number;
+}
+
+const GAP = 2;
+// biome-ignore lint: matches SGR color sequences
+const SGR = /\x1b\[[0-9;]*m/g;
+
+/** Printed width (color sequences take no room). */
+export function visibleLength(s: string): number {
+  return [...s.replace(SGR, "")].length;
+}
+
+/** Cuts plain text to `width` characters, marking the cut with "…". */
+export function truncate(s: string, width: number): string {
+  const chars = [...s];
+  if (chars.length <= width) return s;
+  return width <= 1 ? chars.slice(0, width).join("") : `${chars.slice(0, width - 1).join("")}…`;
+}
+
+/** Renders header + rows as lines no wider than `maxWidth` where the shrinkable columns allow.
+ *  `paint` colors a cell after its width is settled (so padding stays right). */
+export function renderTable(
+  columns: Column[],
+  rows: string[][],
+  maxWidth: number,
+  paint: (row: number, col: number, text: string) => string = (_r, _c, t) => t,
+): string[] {
+  const widths = columns.map((c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ""))));
+  let total = widths.reduce((a, b) => a + b, 0) + GAP * (columns.length - 1);
+  while (total > maxWidth) {
+    let widest = -1;
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i]!;
+      if (c.shrink && widths[i]! > (c.min ?? 4) && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+    }
+    if (widest < 0) break;
+    const cut = Math.min(total - maxWidth, widths[widest]! - (columns[widest]!.min ?? 4));
+    widths[widest]! -= cut;
+    total -= cut;
+  }
+  const line = (cells: string[], row: number) =>
+    cells
+      .map((cell, i) => {
+        const c = columns[i]!;
+        const text = truncate(cell, widths[i]!);
+        const pad = " ".repeat(Math.max(0, widths[i]! - visibleLength(text)));
+        const shown = row < 0 ? text : paint(row, i, text);
+        if (i === cells.length - 1 && c.align !== "right") return shown;
+        return c.align === "right" ? pad + shown : shown + pad;
+      })
+      .join(" ".repeat(GAP));
+  return [line(columns.map((c) => c.header), -1), ...rows.map((r, i) => line(r, i))];
+}
