@@ -345,7 +345,7 @@ class Follower {
 
   poll(): LogLine[] {
     const out: LogLine[] = [];
-    let st: { dev: number; ino: number; size: number } | null;
+    let st: { dev: number; ino: number } | null;
     try {
       st = statSync(this.src.path);
     } catch {
@@ -360,7 +360,8 @@ class Follower {
     if (st === null) return out;
     if (st.ino === this.ino && st.dev === this.dev) {
       if (this.fd < 0) this.switchTo(st, this.pos);
-      else if (st.size < this.pos) {
+      // (st was taken before the drain above; only a fresh size can tell a truncation)
+      else if (fstatSync(this.fd).size < this.pos) {
         // truncated in place: start over from its beginning
         this.pos = 0;
         this.rest = null;

@@ -63,6 +63,29 @@ describe("log pipeline with real processes", () => {
     expect(rotated.length).toBeLessThanOrEqual(40);
   });
 
+  test("following a file another process keeps appending to repeats nothing (no false truncation)", async () => {
+    const path = join(tempDir(), "grow_stdout.log");
+    const total = 300_000;
+    const src = [{ service: "grow", stream: "stdout" as const, path }];
+    const { cursors } = tailLogs(src, 0);
+    const ac = new AbortController();
+    const got: LogLine[] = [];
+    const following = (async () => {
+      for await (const batch of followLogs(src, cursors, { intervalMs: 1, signal: ac.signal })) {
+        for (const line of batch) got.push(line);
+        if (got.length >= total) break;
+      }
+    })();
+    // slow the writer down so many polls land while it appends
+    const proc = pipeline(`seq 1 ${total} | while read -r a; do echo "$a"; done`, path, 1 << 30, 1);
+    expect(await proc.exited).toBe(0);
+    const killer = setTimeout(() => ac.abort(), 3000);
+    await following;
+    clearTimeout(killer);
+    for (let i = 0; i < got.length; i++) if (got[i]!.text !== String(i + 1)) throw new Error(`line ${i}: got ${got[i]!.text}`);
+    expect(got.length).toBe(total);
+  }, 30_000);
+
   test("tail after the writer is gone reads back across rotated files", async () => {
     const path = join(tempDir(), "t_stdout.log");
     const proc = pipeline("seq 1 50000", path, 64 * 1024, 100);
