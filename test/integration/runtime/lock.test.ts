@@ -51,7 +51,7 @@ describe("supervisor lock across processes", () => {
       for (const p of racers) p.kill("SIGKILL");
       await Promise.all(racers.map((p) => p.exited));
     }
-  });
+  }, 20_000);
 
   test("after the holder is SIGKILLed the next starter takes over and reports the dead one", async () => {
     const home = mkdtempSync(join(tmpdir(), "sysg-lock-it-"));
@@ -66,5 +66,5 @@ describe("supervisor lock across processes", () => {
     const c = await firstLine(starter(home));
     expect(c.locked).toBe(true);
     expect(c.previous?.pid).toBe(first.pid);
-  });
+  }, 20_000);
 });

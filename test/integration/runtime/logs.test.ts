@@ -61,7 +61,7 @@ describe("log pipeline with real processes", () => {
     const rotated = readdirSync(dir).filter((f) => f.startsWith("seq_stdout.log."));
     expect(rotated.length).toBeGreaterThan(5);
     expect(rotated.length).toBeLessThanOrEqual(40);
-  });
+  }, 20_000);
 
   test("following a file another process keeps appending to repeats nothing (no false truncation)", async () => {
     const path = join(tempDir(), "grow_stdout.log");

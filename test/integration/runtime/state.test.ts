@@ -43,5 +43,5 @@ describe("writeJsonAtomic under a concurrent reader", () => {
     expect(after.ok).toBe(true);
     // the killed writer may leave its temp file, never a broken state.json
     expect(readdirSync(dir).filter((f) => !f.endsWith(".tmp"))).toEqual(["state.json"]);
-  });
+  }, 20_000);
 });
