@@ -5,7 +5,7 @@
 // plain information (who holds the lock), rewritten by each new holder; one left behind by a
 // dead supervisor is reported as `previous` so the caller can re-adopt its services.
 import { randomBytes } from "node:crypto";
-import { linkSync, readFileSync, unlinkSync } from "node:fs";
+import { linkSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { type Result, type RuntimeError, errnoCode, ioError } from "./errors.ts";
@@ -49,8 +49,8 @@ export async function acquireSupervisorLock(
     }
     previous = old.value;
   }
-  // Whatever socket file is left belongs to a dead supervisor: the new server must bind afresh.
   removeTempFiles(paths.stateDir);
+  // Whatever socket file is left belongs to a dead supervisor: the new server must bind afresh.
   const sock = removeFile(paths.controlSock);
   if (!sock.ok) {
     release();
