@@ -38,9 +38,9 @@ export default defineCommand({
       return 0;
     }
     const { renderInspect } = await import("./inspect-view.ts");
-    const tty = isatty(1);
-    const width = tty ? process.stdout.columns || 80 : 100;
-    console.log(renderInspect(reply.result, { color: wantColor(args.color, tty), width }).join("\n"));
+    const { terminalWidth } = await import("./status-print.ts");
+    const width = Math.min(terminalWidth(), 120);
+    console.log(renderInspect(reply.result, { color: wantColor(args.color, isatty(1)), width }).join("\n"));
     return 0;
   },
 });

@@ -1,11 +1,14 @@
 // The human output of `sysg status`: a note on where the data came from, then the table sized
-// to the terminal (unbounded when piped, so nothing is cut for grep).
+// to the terminal.
 import { isatty } from "node:tty";
 import type { StatusResult } from "../ipc/protocol.ts";
 import { paint, wantColor } from "./output.ts";
 import { renderStatus } from "./status-view.ts";
 
+/** COLUMNS when set, else the terminal's width; unbounded when piped (nothing cut for grep). */
 export function terminalWidth(): number {
+  const env = Number(process.env.COLUMNS);
+  if (Number.isInteger(env) && env > 0) return env;
   return isatty(1) ? process.stdout.columns || 80 : Number.POSITIVE_INFINITY;
 }
 
