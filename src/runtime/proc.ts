@@ -136,7 +136,8 @@ export function cpuPercentLifetime(st: ProcStat, now: number = uptimeSeconds()):
 let aux: { pageSize: number; clockTicks: number } | undefined;
 
 /** Page size and clock ticks per second from the ELF auxiliary vector (AT_PAGESZ, AT_CLKTCK),
- *  which is what sysconf() reads; the usual Linux values if it cannot be read. */
+ *  which is what sysconf() reads; the usual Linux values if it cannot be read. The entries are
+ *  read as 64-bit little-endian pairs (x86-64, arm64). */
 export function auxv(): { pageSize: number; clockTicks: number } {
   if (aux) return aux;
   aux = { pageSize: 4096, clockTicks: 100 };
