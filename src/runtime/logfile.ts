@@ -252,7 +252,7 @@ function openAppend(path: string, mode: number): Result<{ fd: number; size: numb
 }
 
 /** Renames the live file to `.1` after shifting older ones; drops what passes `maxFiles`. */
-export function shiftRotated(path: string, maxFiles: number): RuntimeError | null {
+function shiftRotated(path: string, maxFiles: number): RuntimeError | null {
   try {
     // anything at or beyond the limit (also left over from a larger max_files) goes
     for (let k = Math.max(maxFiles, 1); ; k++) if (!unlinkIfPresent(`${path}.${k}`)) break;

@@ -253,7 +253,7 @@ function parseLine(src: LogSource, b: Buffer): LogLine {
 }
 
 /** Stable merge by timestamp; a line without one keeps the time of the line before it. */
-export function mergeByTime(perSource: LogLine[][]): LogLine[] {
+function mergeByTime(perSource: LogLine[][]): LogLine[] {
   if (perSource.length === 1) return perSource[0]!;
   const keyed: { line: LogLine; key: number }[] = [];
   for (const lines of perSource) {
