@@ -20,7 +20,7 @@ export async function runAction<C extends ActionCommand>(
   const reply = await ask(paths, cmd, args, ACTION_TIMEOUT_MS);
   if (!reply.ok) {
     if (reply.error.code === "unknown_service") {
-      printError(`sysg ${cmd}: ${reply.error.message}`, await knownUnitsHint(paths));
+      printError(`sysg ${cmd}: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
     } else {
       const d = describeError(cmd, reply.error, paths);
       printError(d.message, d.hint);
@@ -33,8 +33,10 @@ export async function runAction<C extends ActionCommand>(
   return result.units.some((u) => u.state === "failed") ? 1 : 0;
 }
 
-/** "known units: a, b, c" from the supervisor, for an unknown_service error. */
-export async function knownUnitsHint(paths: RuntimePaths): Promise<string | undefined> {
+/** "known units: a, b, c" from the supervisor, for an unknown_service error whose message does
+ *  not list them already. */
+export async function knownUnitsHint(paths: RuntimePaths, message: string): Promise<string | undefined> {
+  if (message.includes("known")) return undefined;
   const known = await ask(paths, "status", { all: true }, 10_000);
   if (!known.ok || known.result.units.length === 0) return undefined;
   return `known units: ${known.result.units.map((u) => u.name).join(", ")}`;

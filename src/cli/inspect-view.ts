@@ -48,14 +48,18 @@ export function renderInspect(r: InspectResult, opts: { color: boolean; width: n
     out.push(truncate(`${nums}  ${"  ".repeat(depth)}${node.command}`, width));
   }
 
-  const label = `last ${formatDuration(r.window)}`;
-  out.push("", bold(`Usage (${label}, ${r.samples.length} sample${r.samples.length === 1 ? "" : "s"})`));
+  const first = r.samples.length > 0 ? Date.parse(r.samples[0]!.at) : 0;
+  const end = r.samples.length > 0 ? Date.parse(r.samples[r.samples.length - 1]!.at) : 0;
+  // a unit younger than the window: draw the time it has, not a line of empty slots
+  const start = Math.min(Math.max(end - r.window * 1000, first), end - 1000);
+  const covered = r.samples.length > 1 && end - start < r.window * 1000 - 1000 ? `${formatDuration((end - start) / 1000)} of ` : "";
+  const count = `${r.samples.length} sample${r.samples.length === 1 ? "" : "s"}`;
+  out.push("", bold(`Usage (${covered}the last ${formatDuration(r.window)}, ${count})`));
   if (r.samples.length === 0) {
     out.push(dim("  no samples yet"));
   } else {
-    const end = Date.parse(r.samples[r.samples.length - 1]!.at);
-    const start = r.window > 0 ? end - r.window * 1000 : Date.parse(r.samples[0]!.at);
-    const cols = Math.max(10, Math.min(60, width - 36));
+    // no more columns than samples, so a gap means a missing sample, not a sparse timeline
+    const cols = Math.max(1, Math.min(60, width - 36, r.samples.length));
     const cpu = r.samples.map((s) => s.cpu);
     const rss = r.samples.map((s) => s.rss);
     const lastCpu = cpu[cpu.length - 1]!;
@@ -69,7 +73,7 @@ export function renderInspect(r: InspectResult, opts: { color: boolean; width: n
   out.push("", bold("Recent exits"));
   if (r.exits.length === 0) out.push(dim("  none"));
   for (const e of r.exits.slice(-RECENT).reverse()) {
-    out.push(truncate(`  ${formatRelative(e.at, now).padEnd(12)} ${formatExit(e).padEnd(8)}${e.reason ? ` ${e.reason}` : ""}`, width));
+    out.push(truncate(`  ${formatRelative(e.at, now).padEnd(12)} ${formatExit(e).padEnd(8)} ${e.reason ?? ""}`.trimEnd(), width));
   }
   out.push("", bold("Restarts"));
   if (r.restarts.length === 0) out.push(dim("  none"));

@@ -26,7 +26,7 @@ export default defineCommand({
     const reply = await ask(paths, "inspect", { name: args.name, window: window.value / 1000 }, 10_000);
     if (!reply.ok) {
       if (reply.error.code === "unknown_service") {
-        printError(`sysg inspect: ${reply.error.message}`, await knownUnitsHint(paths));
+        printError(`sysg inspect: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
       } else {
         const d = describeError("inspect", reply.error, paths);
         printError(d.message, d.hint);

@@ -49,9 +49,8 @@ export async function getStatus(paths: RuntimePaths, query: { service?: string; 
   const reply = await ask(paths, "status", args, 10_000);
   if (reply.ok) return { ok: true, status: reply.result, note: null };
   if (reply.error.code === "unknown_service") {
-    const known = await ask(paths, "status", { all: true }, 10_000);
-    const names = known.ok ? known.result.units.map((u) => u.name).join(", ") : "";
-    return { ok: false, message: `sysg status: ${reply.error.message}`, hint: names ? `known units: ${names}` : undefined };
+    const { knownUnitsHint } = await import("./actions.ts");
+    return { ok: false, message: `sysg status: ${reply.error.message}`, hint: await knownUnitsHint(paths, reply.error.message) };
   }
   if (reply.error.code !== "no_supervisor") {
     return { ok: false, ...describeError("status", reply.error, paths) };

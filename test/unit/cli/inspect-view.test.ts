@@ -44,7 +44,7 @@ describe("inspect view", () => {
   test("sections, indented tree, sparklines rising with the samples", () => {
     const lines = renderInspect(result(), { color: false, width: 100, now: T0 });
     const text = lines.join("\n");
-    for (const s of ["Processes", "Usage (last 1m00s, 60 samples)", "Recent exits", "Restarts"]) expect(text).toContain(s);
+    for (const s of ["Processes", "Usage (the last 1m00s, 60 samples)", "Recent exits", "Restarts"]) expect(text).toContain(s);
     expect(lines.find((l) => l.endsWith("grandchild"))).toMatch(/ {4}grandchild$/);
     const cpu = lines.find((l) => l.startsWith("  CPU "))!;
     expect(cpu).toContain("▁");
