@@ -1,23 +1,30 @@
 // `sysg start`: load and validate the config (nothing starts if anything is wrong), then run the
-// supervisor in the foreground with every service's output on the terminal.
+// supervisor in the foreground with every service's output on the terminal, or detached with
+// --daemonize. With a supervisor already running: `-s NAME` asks it to start that service,
+// otherwise it says so and exits 0 (SPEC §5).
 import { homedir } from "node:os";
 import { isatty } from "node:tty";
 import { defineCommand } from "citty";
 import { formatErrors, loadConfig } from "../config/index.ts";
-import { runtimePaths } from "../runtime/paths.ts";
+import { callIpc } from "../ipc/client.ts";
+import { supervisorStatus } from "../runtime/lock.ts";
+import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
 import { runSupervisor } from "../supervisor/run.ts";
+import { VERSION } from "../version.ts";
 import { configArg, globalArgs } from "./args.ts";
-import { loadPlatform } from "./index.ts";
-import { PrefixedOutput, wantColor } from "./output.ts";
+import { daemonize } from "./daemonize.ts";
+import { loadConnector, loadPlatform } from "./index.ts";
 import { parseLogLevel } from "./loglevel.ts";
+import { PrefixedOutput, wantColor } from "./output.ts";
 
 export default defineCommand({
-  meta: { name: "start", description: "Start the services of a config (foreground)" },
+  meta: { name: "start", description: "Start the services of a config (foreground; --daemonize to detach)" },
   args: {
     ...globalArgs,
     ...configArg,
-    daemonize: { type: "boolean", description: "Run the supervisor in the background" },
+    daemonize: { type: "boolean", description: "Run the supervisor in the background; return once every service settled" },
     service: { type: "string", alias: "s", description: "Start only this service (and what it depends on)", valueHint: "name" },
+    "notify-fd": { type: "string", description: "(internal) readiness pipe of --daemonize" },
   },
   async run({ args }): Promise<number> {
     const level = parseLogLevel(args["log-level"]);
@@ -25,27 +32,96 @@ export default defineCommand({
       console.error(level.error);
       return 2;
     }
+    const sys = args.sys === true;
+    if (sys && process.getuid?.() !== 0) {
+      console.error("sysg start --sys: starting the system supervisor requires root\n  hint: run it with sudo, or drop --sys for a per-user supervisor");
+      return 1;
+    }
     const home = process.env.HOME ?? homedir();
-    const loaded = await loadConfig({
-      config: args.config,
-      cwd: process.cwd(),
-      home,
-      sys: args.sys === true,
-      baseEnv: process.env as Record<string, string>,
-    });
+    const paths = runtimePaths({ sys, home });
+    const notifyFd = args["notify-fd"] === undefined ? undefined : Number(args["notify-fd"]);
+
+    if (notifyFd === undefined) {
+      const running = supervisorStatus(paths);
+      if (running.ok && running.value.running) return startInRunning(paths, running.value.info, args.service);
+    }
+
+    const load = (config: string | undefined) =>
+      loadConfig({ config, cwd: process.cwd(), home, sys, baseEnv: process.env as Record<string, string> });
+    const loaded = await load(args.config);
     if (!loaded.ok) {
-      console.error(formatErrors(loaded.errors, args.config ?? "config"));
+      console.error(formatErrors(loaded.errors, loaded.path ?? args.config ?? "config"));
       return 1;
     }
     const config = loaded.config;
+    let only: string[] | undefined;
+    if (args.service !== undefined) {
+      if (!(args.service in config.services)) {
+        console.error(`sysg start: unknown service "${args.service}" in ${config.path}\n  hint: services are ${config.order.join(", ")}`);
+        return 1;
+      }
+      only = [args.service];
+    }
     const platform = await loadPlatform();
-    const terminal = new PrefixedOutput(config.order, wantColor(args.color, isatty(1)));
-    return runSupervisor({
+
+    if (args.daemonize && notifyFd === undefined) {
+      const childArgs = ["-c", config.path, "--log-level", level.value, ...(sys ? ["--sys"] : [])];
+      if (args["drop-privileges"]) childArgs.push("--drop-privileges");
+      if (args.service !== undefined) childArgs.push("-s", args.service);
+      const r = await daemonize({ platform, paths, args: childArgs });
+      if (!r.ok) {
+        console.error(`sysg start: ${r.message}`);
+        return 1;
+      }
+      return printStarted(paths, r.pid);
+    }
+
+    const daemon = notifyFd !== undefined;
+    const terminal = daemon ? null : new PrefixedOutput(config.order, wantColor(args.color, isatty(1)));
+    const code = await runSupervisor({
       platform,
       config,
-      paths: runtimePaths({ sys: args.sys === true, home }),
+      paths,
       terminal,
       logLevel: level.value,
+      sys,
+      version: VERSION,
+      only,
+      notifyFd,
+      loadConfig: async (path) => {
+        const r = await load(path);
+        return r.ok ? r : { ok: false, message: formatErrors(r.errors, r.path ?? path) };
+      },
     });
+    // Every service is stopped and every file flushed: nothing may keep a supervisor alive now.
+    process.exit(code);
   },
 });
+
+async function startInRunning(paths: RuntimePaths, info: { pid: number; config: string | null }, service: string | undefined): Promise<number> {
+  if (service === undefined) {
+    console.log(`a supervisor is already running (pid ${info.pid}${info.config ? `, config ${info.config}` : ""})`);
+    return 0;
+  }
+  const r = await callIpc(paths.controlSock, "start", { service }, { connector: await loadConnector(), timeoutMs: 600_000 });
+  if (!r.ok) {
+    console.error(`sysg start -s ${service}: ${r.error.message}`);
+    return 1;
+  }
+  for (const u of r.result.units) console.log(`${u.name}: ${u.state}${u.reason ? ` (${u.reason})` : ""}`);
+  return 0;
+}
+
+/** After --daemonize: one line per service with its settled state. */
+async function printStarted(paths: RuntimePaths, pid: number): Promise<number> {
+  const r = await callIpc(paths.controlSock, "status", {}, { connector: await loadConnector() });
+  console.log(`supervisor started (pid ${pid})`);
+  if (!r.ok) {
+    console.error(`sysg start: the supervisor started but does not answer: ${r.error.message}`);
+    return 1;
+  }
+  const width = Math.max(4, ...r.result.units.map((u) => u.name.length));
+  for (const u of r.result.units)
+    console.log(`  ${u.name.padEnd(width)}  ${u.state.padEnd(8)}  ${u.pid ?? "-"}${u.reason ? `  ${u.reason}` : ""}`);
+  return 0;
+}

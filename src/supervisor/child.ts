@@ -9,6 +9,8 @@ export interface OutputSink {
   write(chunk: Uint8Array): void;
   /** end of stream: emit any partial last line */
   flush(): void;
+  /** release the file (after a reload removed or replaced the service) */
+  close?(): void;
 }
 
 export interface ChildOptions {

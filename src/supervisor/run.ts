@@ -1,13 +1,22 @@
-// The supervisor process: wires a Supervisor to log files, the terminal (foreground), and the
-// process's signals. First SIGINT/SIGTERM = graceful shutdown in reverse dependency order;
-// a second one = SIGKILL to every tree at once.
+// The supervisor process, foreground or daemon: takes the state-dir lock, cleans up after a
+// supervisor that died, wires a Supervisor to log files, state files, the control socket and the
+// process's signals, and runs until shutdown. SIGINT/SIGTERM = graceful shutdown in reverse
+// dependency order (a second one = SIGKILL to every tree); SIGHUP = reload the config.
+import { closeSync, writeSync } from "node:fs";
 import type { ResolvedConfig } from "../config/resolved.ts";
+import { defaultAuthorize, isAdmin } from "../ipc/authorize.ts";
+import { createIpcServer } from "../ipc/server.ts";
 import type { Platform } from "../platform/types.ts";
+import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { LogFile, type LogFileOptions } from "../runtime/logfile.ts";
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
 import { procTable } from "../runtime/proc.ts";
 import type { OutputSink } from "./child.ts";
-import { type Level, Supervisor } from "./supervisor.ts";
+import { handleRequest } from "./control.ts";
+import { History } from "./history.ts";
+import { StatePersister } from "./persist.ts";
+import { stopLeftovers } from "./recover.ts";
+import { type Level, type PrivilegeHook, Supervisor } from "./supervisor.ts";
 
 /** Where the foreground supervisor shows lines and events (the CLI's PrefixedOutput). */
 export interface Terminal {
@@ -16,25 +25,57 @@ export interface Terminal {
   flush(): void;
 }
 
+export type ConfigLoader = (path: string) => Promise<{ ok: true; config: ResolvedConfig } | { ok: false; message: string }>;
+
 export interface RunOptions {
   platform: Platform;
   config: ResolvedConfig;
   paths: RuntimePaths;
   terminal: Terminal | null;
   logLevel: Level | "off";
+  sys: boolean;
+  version: string;
+  /** re-reads a config for reload (same validation as start) */
+  loadConfig: ConfigLoader;
+  /** start only these services (and what they depend on) */
+  only?: string[];
+  /** --daemonize: write "ready\n" here once every first attempt settled, then close it */
+  notifyFd?: number;
+  /** gids whose members may change a --sys supervisor (group systemg) */
+  adminGids?: number[];
+  privilege?: PrivilegeHook;
 }
 
 const LEVELS: Record<Level | "off", number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
+const SAMPLE_MS = 1000;
 
-/** Runs until a signal asks for shutdown (or a critical service fails); returns the exit code. */
+/** Runs until shutdown; returns the exit code. */
 export async function runSupervisor(opts: RunOptions): Promise<number> {
-  const { platform, config, paths, terminal } = opts;
-  const dirs = ensureDirs(paths);
-  if (!dirs.ok) {
-    terminal?.event("error", dirs.error.message);
+  const { platform, paths, terminal } = opts;
+  let config = opts.config;
+  let notifyFd = opts.notifyFd;
+  /** one line on the --daemonize readiness pipe, then EOF (the fd is closed exactly once) */
+  const notify = (line: string) => {
+    if (notifyFd === undefined) return;
+    const fd = notifyFd;
+    notifyFd = undefined;
+    try {
+      writeSync(fd, `${line}\n`);
+      closeSync(fd);
+    } catch {
+      // the waiting parent may be gone (Ctrl-C); the daemon carries on
+    }
+  };
+  const fail = (message: string): number => {
+    terminal?.event("error", message);
+    notify(`error ${message}`);
     return 1;
-  }
-  platform.setSubreaper();
+  };
+  const dirs = ensureDirs(paths);
+  if (!dirs.ok) return fail(dirs.error.message);
+  const lock = await acquireSupervisorLock(paths, { config: config.path, version: opts.version });
+  if (!lock.ok) return fail(`${lock.error.message}${lock.error.hint ? `\n  hint: ${lock.error.hint}` : ""}`);
+
   const threshold = LEVELS[opts.logLevel];
   const open = (path: string, o: Omit<LogFileOptions, "mode">): OutputSink => {
     const r = LogFile.open(path, { ...o, mode: paths.fileMode });
@@ -49,7 +90,19 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     supervisorLog.write(encoder.encode(`${level} ${msg}\n`));
     if (LEVELS[level] <= threshold) terminal?.event(level, msg);
   };
-  const sinks: OutputSink[] = [];
+
+  if (lock.value.previous) {
+    const n = await stopLeftovers(paths, platform, lock.value.previous);
+    report(
+      "warn",
+      null,
+      `the previous supervisor (pid ${lock.value.previous.pid}) did not shut down cleanly${n > 0 ? `; stopped ${n} service process(es) it left running, they start afresh` : ""}`,
+    );
+  }
+  platform.setSubreaper();
+
+  const history = new History();
+  let persister: StatePersister | null = null;
   let exitCode = 0;
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -58,22 +111,26 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   const sup = new Supervisor({
     platform,
     config,
-    // zombies have finished; they only wait for our reaper
     scan: () => procTable().filter((e) => e.state !== "Z" && e.state !== "X"),
     sink: (service, stream, onLine) => {
       const svc = config.services[service]!;
-      const sink = open(serviceLogPath(paths.logDir, service, stream), { ...svc.logs, onLine: onLine ?? undefined });
-      sinks.push(sink);
-      return sink;
+      return open(serviceLogPath(paths.logDir, service, stream), { ...svc.logs, onLine: onLine ?? undefined });
     },
     echo: terminal ? (service, _stream, line) => terminal.line(service, line) : undefined,
+    onState: (u) => {
+      history.observe(u);
+      persister?.changed();
+    },
     report,
     onCritical: (service, code) => {
       report("error", service, `critical service failed; shutting down (exit ${code})`);
       exitCode = code;
       shutdown();
     },
+    privilege: opts.privilege,
+    only: opts.only,
   });
+  persister = new StatePersister(paths, () => sup.snapshots(), (m) => report("error", null, m));
 
   function shutdown(): void {
     if (shutdownStarted) {
@@ -85,19 +142,75 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     report("info", null, "stopping all services");
     sup.shutdown().then(resolveDone);
   }
+
+  const loadConfig = async (path: string | undefined) => {
+    const r = await opts.loadConfig(path ?? config.path);
+    return r;
+  };
+  const policy = { sys: opts.sys, ownerUid: process.getuid?.() ?? 0, adminGids: opts.adminGids ?? [] };
+  const server = await createIpcServer({
+    path: paths.controlSock,
+    mode: opts.sys ? 0o666 : 0o600,
+    authorize: defaultAuthorize(policy),
+    peerCred: platform.peerCred,
+    onError: (m) => report("error", null, `control socket: ${m}`),
+    handler: (req, peer) =>
+      handleRequest(
+        {
+          supervisor: sup,
+          history,
+          loadConfig,
+          adopt: (c) => {
+            config = c;
+          },
+          requestShutdown: () => setTimeout(shutdown, 0),
+          privileged: (p) => isAdmin(policy, p),
+          info: { version: opts.version, startedAt: Date.now() - process.uptime() * 1000, sys: opts.sys, config: () => config.path },
+        },
+        req,
+        peer,
+      ),
+  });
+  if (!server.ok) {
+    lock.value.release();
+    return fail(`cannot listen on ${paths.controlSock}: ${server.error}`);
+  }
+
   const onSignal = () => shutdown();
+  const onHup = async () => {
+    report("info", null, `SIGHUP: reloading ${config.path}`);
+    const r = await loadConfig(undefined);
+    if (!r.ok) {
+      report("error", null, `reload refused, the running services are unchanged:\n${r.message}`);
+      return;
+    }
+    const changes = await sup.apply(r.config);
+    config = r.config;
+    report("info", null, `reloaded: ${changes.filter((c) => c.action !== "unchanged").map((c) => `${c.name} ${c.action}`).join(", ") || "nothing changed"}`);
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onHup);
+  const sampler = setInterval(() => history.sample(sup.snapshots(), procTable()), SAMPLE_MS);
 
-  report("info", null, `supervising ${config.order.length} service(s) from ${config.path}`);
+  report("info", null, `supervising ${config.order.length} service(s) from ${config.path} (pid ${process.pid})`);
   sup.start();
+  sup.whenSettled().then(() => {
+    persister?.flush();
+    notify("ready");
+  });
+
   await done;
-  report("info", null, "all services stopped");
+  clearInterval(sampler);
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  for (const s of sinks) s.flush();
+  process.off("SIGHUP", onHup);
+  await server.server.close();
+  persister.flush();
+  report("info", null, "all services stopped");
   supervisorLog.flush();
   terminal?.flush();
+  lock.value.release();
   platform.shutdown();
   return exitCode;
 }

@@ -55,6 +55,8 @@ export interface SupervisorOptions {
   onCritical?: (service: string, code: number) => void;
   privilege?: PrivilegeHook;
   random?: () => number;
+  /** start only these units (the CLI adds their dependencies); the rest begin `stopped` */
+  only?: string[];
 }
 
 interface Unit {
@@ -85,14 +87,22 @@ const DEFAULT_READY_MS = 100;
 const STOP_POLL_MS = 50;
 
 export class Supervisor {
-  private readonly units = new Map<string, Unit>();
+  private units = new Map<string, Unit>();
   private config: ResolvedConfig;
   private shuttingDown = false;
-  private settledWaiters: (() => void)[] = [];
+  private settledWaiters: { check: () => boolean; resolve: () => void }[] = [];
 
   constructor(private readonly opts: SupervisorOptions) {
     this.config = opts.config;
-    for (const name of this.config.order) this.units.set(name, this.makeUnit(this.config.services[name]!));
+    const only = opts.only ? this.withDependencies(opts.only) : null;
+    for (const name of this.config.order) {
+      const u = this.makeUnit(this.config.services[name]!);
+      if (only && !only.has(name)) {
+        u.state = "stopped";
+        u.firstSettled = true;
+      }
+      this.units.set(name, u);
+    }
   }
 
   private makeUnit(svc: ResolvedService): Unit {
@@ -162,15 +172,33 @@ export class Supervisor {
     };
   }
 
-  /** Resolves once every unit's first attempt has settled (SPEC §5 `start --daemonize`). */
-  whenSettled(): Promise<void> {
-    if (this.allSettled()) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  /**
+   * Resolves once the named units (default: all) have settled: past pending/starting/stopping,
+   * or pending behind a dependency that is down. At start-up this is "every first attempt has
+   * settled" (SPEC §5 `start --daemonize`); after restart or reload, the new runs.
+   */
+  whenSettled(names?: string[]): Promise<void> {
+    const check = () => this.settled(names);
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push({ check, resolve }));
   }
 
-  private allSettled(): boolean {
-    for (const u of this.units.values()) if (!u.firstSettled) return false;
+  private settled(names?: string[]): boolean {
+    for (const u of this.units.values()) {
+      if (names && !names.includes(u.svc.name)) continue;
+      if (!u.firstSettled) return false;
+      if (u.state === "starting" || u.state === "stopping") return false;
+      if (u.state === "pending" && !this.blocked(u)) return false;
+    }
     return true;
+  }
+
+  /** A pending unit waiting on a dependency that is crashed or stopped will not start by itself soon. */
+  private blocked(u: Unit): boolean {
+    return u.svc.depends_on.some((d) => {
+      const s = this.units.get(d)?.state;
+      return s === "crashed" || s === "stopped" || s === "failed";
+    });
   }
 
   // ── state changes ──────────────────────────────────────────────────────────
@@ -186,10 +214,10 @@ export class Supervisor {
       this.opts.onCritical?.(u.svc.name, code === 0 ? 1 : code);
     }
     this.schedule();
-    if (this.settledWaiters.length > 0 && this.allSettled()) {
-      const waiters = this.settledWaiters;
-      this.settledWaiters = [];
-      for (const w of waiters) w();
+    if (this.settledWaiters.length > 0) {
+      const waiting = this.settledWaiters;
+      this.settledWaiters = waiting.filter((w) => !w.check());
+      for (const w of waiting) if (!this.settledWaiters.includes(w)) w.resolve();
     }
   }
 
@@ -216,10 +244,23 @@ export class Supervisor {
 
   // ── start ──────────────────────────────────────────────────────────────────
 
-  /** Starts all units (or the named ones) in dependency order. */
+  /** The named services and everything they depend on, transitively. */
+  private withDependencies(names: string[]): Set<string> {
+    const out = new Set<string>();
+    const visit = (n: string) => {
+      if (out.has(n)) return;
+      out.add(n);
+      for (const d of (this.units.get(n)?.svc ?? this.config.services[n])?.depends_on ?? []) visit(d);
+    };
+    for (const n of names) visit(n);
+    return out;
+  }
+
+  /** Starts all units (or the named ones and what they depend on) in dependency order. */
   start(names?: string[]): void {
+    const wanted = names ? this.withDependencies(names) : null;
     for (const u of this.units.values()) {
-      if (names && !names.includes(u.svc.name)) continue;
+      if (wanted && !wanted.has(u.svc.name)) continue;
       if (u.state === "stopped" || u.state === "failed" || u.state === "exited" || u.state === "skipped") {
         u.streak = 0;
         this.setState(u, "pending");
@@ -331,6 +372,11 @@ export class Supervisor {
     });
   }
 
+  /** The current state, unnarrowed: calls like launch() may change it synchronously. */
+  private stateOf(u: Unit): UnitState {
+    return u.state;
+  }
+
   private ready(u: Unit): void {
     this.setState(u, "running");
     this.hook(u, "on_start", "success");
@@ -399,7 +445,8 @@ export class Supervisor {
       if (u.gen !== gen || u.state !== "crashed" || this.shuttingDown) return;
       u.restarts++;
       this.launch(u);
-      this.hook(u, "on_restart", u.state === "failed" ? "error" : "success", status);
+      // launch may already have failed synchronously (exec error), so read the state afresh
+      this.hook(u, "on_restart", this.stateOf(u) === "failed" ? "error" : "success", status);
     }, delay);
   }
 
@@ -478,22 +525,69 @@ export class Supervisor {
     if (u.child === child) u.child = null;
   }
 
-  /** Graceful shutdown of everything: a unit stops only after all its dependents stopped. */
+  /** Graceful shutdown of everything: nothing restarts or starts any more. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    await this.stopAll();
+  }
+
+  /** Stops every unit (or the named ones); a unit stops only after all its dependents stopped. */
+  async stopAll(names: string[] = [...this.units.keys()]): Promise<void> {
     const dependents = new Map<string, string[]>();
     for (const u of this.units.values())
       for (const d of u.svc.depends_on) dependents.set(d, [...(dependents.get(d) ?? []), u.svc.name]);
+    const wanted = new Set(names);
     const done = new Map<string, Promise<void>>();
     const stopOne = (name: string): Promise<void> => {
       let p = done.get(name);
       if (!p) {
-        p = Promise.all((dependents.get(name) ?? []).map(stopOne)).then(() => this.stop(name));
+        const first = (dependents.get(name) ?? []).filter((d) => wanted.has(d)).map(stopOne);
+        p = Promise.all(first).then(() => this.stop(name));
         done.set(name, p);
       }
       return p;
     };
-    await Promise.all([...this.units.keys()].map(stopOne));
+    await Promise.all(names.map(stopOne));
+  }
+
+  /** Operator restart: stop (whole trees, reverse order), then start again in dependency order. */
+  async restart(names: string[] = [...this.units.keys()]): Promise<void> {
+    await this.stopAll(names);
+    this.start(names);
+  }
+
+  /**
+   * Diff reload (SPEC §2): removed units stop and go, changed ones stop and start with the new
+   * definition, added ones start, unchanged ones keep running with the same pid.
+   */
+  async apply(next: ResolvedConfig): Promise<{ name: string; action: "started" | "stopped" | "restarted" | "unchanged" }[]> {
+    const actions: { name: string; action: "started" | "stopped" | "restarted" | "unchanged" }[] = [];
+    const removed = [...this.units.keys()].filter((n) => !(n in next.services));
+    const changed: string[] = [];
+    const added: string[] = [];
+    for (const n of next.order) {
+      const u = this.units.get(n);
+      if (!u) added.push(n);
+      else if (JSON.stringify(u.svc) !== JSON.stringify(next.services[n])) changed.push(n);
+    }
+    await this.stopAll([...removed, ...changed]);
+    const old = this.units;
+    const units = new Map<string, Unit>();
+    for (const n of next.order) {
+      const u = old.get(n);
+      units.set(n, u && !changed.includes(n) ? u : this.makeUnit(next.services[n]!));
+    }
+    for (const n of [...removed, ...changed]) {
+      old.get(n)?.stdout.close?.();
+      old.get(n)?.stderr.close?.();
+    }
+    this.units = units;
+    this.config = next;
+    this.start([...changed, ...added]);
+    for (const n of removed) actions.push({ name: n, action: "stopped" });
+    for (const n of next.order)
+      actions.push({ name: n, action: changed.includes(n) ? "restarted" : added.includes(n) ? "started" : "unchanged" });
+    return actions;
   }
 
   /** Second Ctrl-C: SIGKILL every tree now. */

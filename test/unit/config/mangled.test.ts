@@ -47,7 +47,7 @@ function leaves(value: unknown, at: Path = []): Path[] {
 }
 function replaced(value: unknown, at: Path, by: unknown): unknown {
   if (at.length === 0) return by;
-  const copy: Record<string | number, unknown> = Array.isArray(value) ? [...value] : { ...(value as object) };
+  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<string | number, unknown>;
   copy[at[0]!] = replaced(copy[at[0]!], at.slice(1), by);
   return copy;
 }

@@ -29,14 +29,14 @@ describe("decodeRequest accepts", () => {
     expect(Object.keys(VALID).sort()).toEqual([...COMMAND_NAMES].sort());
     for (const [cmd, args] of Object.entries(VALID)) {
       const req = ok(JSON.stringify({ v: 1, id: 7, cmd, ...args }));
-      expect(req.cmd).toBe(cmd);
+      expect(req.cmd as string).toBe(cmd);
       expect(req.id).toBe(7);
     }
   });
 
   test("commands with only optional fields, bare", () => {
     for (const cmd of ["status", "start", "stop", "restart", "reload", "shutdown", "ping"]) {
-      expect(ok(`{"v":1,"id":0,"cmd":"${cmd}"}`).cmd).toBe(cmd);
+      expect(ok(`{"v":1,"id":0,"cmd":"${cmd}"}`).cmd as string).toBe(cmd);
     }
   });
 

@@ -62,7 +62,7 @@ describe("readers", () => {
     files.forEach(([schema, value], i) => {
       const path = join(dir, `${i}.json`);
       expect(writeJsonAtomic(path, value, 0o600).ok).toBe(true);
-      expect(readJsonFile(path, schema)).toEqual({ ok: true, value });
+      expect(readJsonFile(path, schema) as unknown).toEqual({ ok: true, value });
     });
   });
 

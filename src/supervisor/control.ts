@@ -1,0 +1,207 @@
+// The supervisor's answers to control requests (SPEC §5, §6): one function per command, each
+// turning a request into supervisor operations and a schema-shaped result. Long operations
+// (stop with a 10 s stop_timeout) are awaited per request; the IPC server runs requests
+// concurrently, so they never block `status`.
+import type { ResolvedConfig } from "../config/resolved.ts";
+import type { PeerCred } from "../platform/types.ts";
+import type { HandlerReply } from "../ipc/server.ts";
+import type { InspectResult, IpcRequest, StatusResult, StatusUnit, UnitAction } from "../ipc/protocol.ts";
+import { type ProcStat, procTable, readStat } from "../runtime/proc.ts";
+import { readFileSync } from "node:fs";
+import type { History } from "./history.ts";
+import { healthOf, overallHealth } from "./states.ts";
+import type { Supervisor, UnitSnapshot } from "./supervisor.ts";
+
+export interface ControlContext {
+  supervisor: Supervisor;
+  history: History;
+  /** loads and validates a config file (the current one when `path` is undefined) */
+  loadConfig: (path: string | undefined) => Promise<{ ok: true; config: ResolvedConfig } | { ok: false; message: string }>;
+  /** swaps in a validated config (records it as current) */
+  adopt: (config: ResolvedConfig) => void;
+  /** answers first, then stops everything and exits */
+  requestShutdown: () => void;
+  /** may this peer see secrets such as the environment? */
+  privileged: (peer: PeerCred | null) => boolean;
+  info: { version: string; startedAt: number; sys: boolean; config: () => string | null };
+}
+
+const DEFAULT_WINDOW_S = 300;
+
+export async function handleRequest(ctx: ControlContext, req: IpcRequest, peer: PeerCred | null): Promise<HandlerReply> {
+  const sup = ctx.supervisor;
+  const unknown = (name: string): HandlerReply => ({
+    ok: false,
+    error: { code: "unknown_service", message: `unknown service "${name}"; known: ${sup.names().join(", ") || "(none)"}` },
+  });
+  switch (req.cmd) {
+    case "ping":
+      return {
+        ok: true,
+        result: {
+          pid: process.pid,
+          version: ctx.info.version,
+          protocol: 1,
+          uptime: (Date.now() - ctx.info.startedAt) / 1000,
+          sys: ctx.info.sys,
+          config: ctx.info.config(),
+        },
+      };
+    case "status": {
+      if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
+      return { ok: true, result: statusResult(ctx, req.service) };
+    }
+    case "inspect": {
+      const snap = sup.snapshot(req.name);
+      if (!snap) return unknown(req.name);
+      return { ok: true, result: inspectResult(ctx, snap, peer, req.window ?? DEFAULT_WINDOW_S) };
+    }
+    case "start": {
+      if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
+      const names = req.service ? [req.service] : sup.names();
+      sup.start(names);
+      await sup.whenSettled(names);
+      return { ok: true, result: { units: actions(sup, names, "started") } };
+    }
+    case "stop": {
+      if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
+      if (req.service === undefined) {
+        ctx.requestShutdown();
+        return { ok: true, result: { units: actions(sup, sup.names(), "stopped") } };
+      }
+      await sup.stop(req.service);
+      return { ok: true, result: { units: actions(sup, [req.service], "stopped") } };
+    }
+    case "restart": {
+      if (req.config !== undefined) return reload(ctx, req.config);
+      if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
+      const names = req.service ? [req.service] : sup.names();
+      await sup.restart(names);
+      for (const n of names) ctx.history.restartedBy(n, "operator restart");
+      await sup.whenSettled(names);
+      return { ok: true, result: { units: actions(sup, names, "restarted") } };
+    }
+    case "reload":
+      return reload(ctx, req.config);
+    case "shutdown":
+      ctx.requestShutdown();
+      return { ok: true, result: { pid: process.pid } };
+    case "spawn":
+      return {
+        ok: false,
+        error: { code: "bad_request", message: "spawn (dynamic children) is not supported by this supervisor yet" },
+      };
+  }
+}
+
+async function reload(ctx: ControlContext, path: string | undefined): Promise<HandlerReply> {
+  const loaded = await ctx.loadConfig(path);
+  if (!loaded.ok) return { ok: false, error: { code: "bad_request", message: loaded.message } };
+  const changes = await ctx.supervisor.apply(loaded.config);
+  ctx.adopt(loaded.config);
+  for (const c of changes) if (c.action === "restarted") ctx.history.restartedBy(c.name, "reload: definition changed");
+  await ctx.supervisor.whenSettled();
+  const units: UnitAction[] = changes.map((c) => {
+    const s = ctx.supervisor.snapshot(c.name);
+    return { name: c.name, action: c.action, state: s?.state ?? "stopped", reason: s?.reason ?? (s ? null : "removed from config") };
+  });
+  return { ok: true, result: { units } };
+}
+
+function actions(sup: Supervisor, names: string[], action: UnitAction["action"]): UnitAction[] {
+  return names.map((n) => {
+    const s = sup.snapshot(n)!;
+    return { name: n, action, state: s.state, reason: s.reason };
+  });
+}
+
+function statusUnit(ctx: ControlContext, u: UnitSnapshot, now: number): StatusUnit {
+  const svc = ctx.supervisor.serviceConfig(u.name);
+  // before the first 1 Hz sample of a new run, RSS comes straight from /proc
+  const sample = ctx.history.latest(u.name, u.pid) ?? (u.pid !== null ? { cpu: 0, rss: readStat(u.pid)?.rss ?? 0 } : null);
+  return {
+    name: u.name,
+    kind: svc?.cron ? "cron" : "service",
+    state: u.state,
+    pid: u.pid,
+    cpu: sample ? round(sample.cpu) : 0,
+    rss: sample?.rss ?? 0,
+    uptime: u.started_at !== null && u.pid !== null ? Math.max(0, (now - u.started_at) / 1000) : 0,
+    restarts: u.restarts,
+    last_exit: u.last_exit ? { code: u.last_exit.code, signal: u.last_exit.signal, at: iso(u.last_exit.at) } : null,
+    health: healthOf(u.state),
+    reason: u.reason,
+    cron: svc?.cron ? { expression: svc.cron.expression, timezone: svc.cron.timezone, next_run: null, last_run: null } : null,
+  };
+}
+
+export function statusResult(ctx: ControlContext, only?: string): StatusResult {
+  const now = Date.now();
+  const units = ctx.supervisor
+    .snapshots()
+    .filter((u) => only === undefined || u.name === only)
+    .map((u) => statusUnit(ctx, u, now));
+  return {
+    schema: "sysg.status.v1",
+    captured_at: iso(now),
+    overall_health: overallHealth(units.map((u) => u.health)),
+    units,
+  };
+}
+
+function inspectResult(ctx: ControlContext, snap: UnitSnapshot, peer: PeerCred | null, windowS: number): InspectResult {
+  const now = Date.now();
+  const svc = ctx.supervisor.serviceConfig(snap.name);
+  const config = svc && !ctx.privileged(peer) ? { ...svc, env: redact(svc.env) } : svc;
+  const window = Math.min(windowS, 600);
+  return {
+    unit: statusUnit(ctx, snap, now),
+    config,
+    processes: snap.pid === null ? [] : processTree(snap.pid, procTable()),
+    window,
+    samples: ctx.history.samples(snap.name, window * 1000, now).map((s) => ({ at: iso(s.at), cpu: round(s.cpu), rss: s.rss })),
+    exits: ctx.history.exits(snap.name).map((e) => ({ at: iso(e.at), code: e.code, signal: e.signal, reason: e.reason })),
+    restarts: ctx.history.restarts(snap.name).map((r) => ({ at: iso(r.at), reason: r.reason })),
+    cron_history: null,
+  };
+}
+
+function processTree(pid: number, table: ProcStat[]): InspectResult["processes"] {
+  const children = new Map<number, ProcStat[]>();
+  for (const e of table) children.set(e.ppid, [...(children.get(e.ppid) ?? []), e]);
+  const root = table.find((e) => e.pid === pid);
+  if (!root) return [];
+  const out: InspectResult["processes"] = [];
+  const queue = [root];
+  while (queue.length > 0 && out.length < 500) {
+    const e = queue.shift()!;
+    out.push({ pid: e.pid, ppid: e.ppid, command: commandLine(e), cpu: 0, rss: e.rss });
+    queue.push(...(children.get(e.pid) ?? []));
+  }
+  return out;
+}
+
+function commandLine(e: ProcStat): string {
+  try {
+    const raw = readFileSync(`/proc/${e.pid}/cmdline`, "utf8");
+    const text = raw.split("\0").filter(Boolean).join(" ");
+    return text || `[${e.comm}]`;
+  } catch {
+    return `[${e.comm}]`;
+  }
+}
+
+/** Readers who may not change the supervisor see variable names, not values (they often hold secrets). */
+function redact(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(env)) out[k] = "(hidden)";
+  return out;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,150 @@
+// What `inspect` shows about the past: CPU/RSS of each unit's whole process tree sampled at
+// 1 Hz into fixed-size typed-array rings (memory stays flat however long the daemon runs), and
+// the last exits and restarts derived from the supervisor's state changes.
+import { type ProcStat, auxv, descendants } from "../runtime/proc.ts";
+import type { UnitSnapshot } from "./supervisor.ts";
+
+/** 10 minutes at 1 Hz: the longest `inspect --window`. */
+export const HISTORY_SECONDS = 600;
+const EVENTS_KEPT = 20;
+
+export interface Sample {
+  at: number;
+  cpu: number;
+  rss: number;
+}
+
+class Ring {
+  private readonly at = new Float64Array(HISTORY_SECONDS);
+  private readonly cpu = new Float32Array(HISTORY_SECONDS);
+  private readonly rss = new Float64Array(HISTORY_SECONDS);
+  private next = 0;
+  private size = 0;
+
+  push(s: Sample): void {
+    this.at[this.next] = s.at;
+    this.cpu[this.next] = s.cpu;
+    this.rss[this.next] = s.rss;
+    this.next = (this.next + 1) % HISTORY_SECONDS;
+    if (this.size < HISTORY_SECONDS) this.size++;
+  }
+
+  latest(): Sample | null {
+    if (this.size === 0) return null;
+    const i = (this.next - 1 + HISTORY_SECONDS) % HISTORY_SECONDS;
+    return { at: this.at[i]!, cpu: this.cpu[i]!, rss: this.rss[i]! };
+  }
+
+  since(t: number): Sample[] {
+    const out: Sample[] = [];
+    for (let k = this.size; k > 0; k--) {
+      const i = (this.next - k + HISTORY_SECONDS) % HISTORY_SECONDS;
+      if (this.at[i]! >= t) out.push({ at: this.at[i]!, cpu: this.cpu[i]!, rss: this.rss[i]! });
+    }
+    return out;
+  }
+}
+
+export interface ExitEvent {
+  at: number;
+  code: number | null;
+  signal: string | null;
+  reason: string | null;
+}
+export interface RestartEvent {
+  at: number;
+  reason: string;
+}
+
+interface Track {
+  ring: Ring;
+  /** previous tick's CPU ticks of the tree, to turn totals into a rate */
+  prev: { at: number; ticks: number; pid: number } | null;
+  exits: ExitEvent[];
+  restarts: RestartEvent[];
+  lastExitAt: number | null;
+  restartCount: number;
+}
+
+export class History {
+  private readonly tracks = new Map<string, Track>();
+  private readonly hz = auxv().clockTicks;
+
+  private track(name: string): Track {
+    let t = this.tracks.get(name);
+    if (!t) {
+      t = { ring: new Ring(), prev: null, exits: [], restarts: [], lastExitAt: null, restartCount: 0 };
+      this.tracks.set(name, t);
+    }
+    return t;
+  }
+
+  /** One sample of every running unit from one /proc scan. */
+  sample(units: { name: string; pid: number | null }[], table: ProcStat[], now = Date.now()): void {
+    const byPid = new Map(table.map((e) => [e.pid, e]));
+    for (const u of units) {
+      if (u.pid === null) continue;
+      const root = byPid.get(u.pid);
+      if (!root) continue;
+      const members = [root, ...descendants(u.pid, table)];
+      let ticks = 0;
+      let rss = 0;
+      for (const m of members) {
+        ticks += m.cpuTicks;
+        rss += m.rss;
+      }
+      const t = this.track(u.name);
+      let cpu = 0;
+      if (t.prev && t.prev.pid === u.pid && now > t.prev.at) {
+        cpu = Math.max(0, ((ticks - t.prev.ticks) / this.hz / ((now - t.prev.at) / 1000)) * 100);
+      }
+      t.prev = { at: now, ticks, pid: u.pid };
+      t.ring.push({ at: now, cpu, rss });
+    }
+  }
+
+  /** Derives exits and restarts from a state change. */
+  observe(u: UnitSnapshot): void {
+    const t = this.track(u.name);
+    if (u.last_exit && u.last_exit.at !== t.lastExitAt) {
+      t.lastExitAt = u.last_exit.at;
+      pushBounded(t.exits, { at: u.last_exit.at, code: u.last_exit.code, signal: u.last_exit.signal, reason: u.reason });
+    }
+    if (u.restarts > t.restartCount) {
+      t.restartCount = u.restarts;
+      pushBounded(t.restarts, { at: Date.now(), reason: u.reason ?? "restart policy" });
+    }
+  }
+
+  /** An operator action (restart, reload) that restarted the unit. */
+  restartedBy(name: string, reason: string): void {
+    pushBounded(this.track(name).restarts, { at: Date.now(), reason });
+  }
+
+  latest(name: string, pid: number | null): Sample | null {
+    const t = this.tracks.get(name);
+    if (!t || pid === null || t.prev?.pid !== pid) return null;
+    return t.ring.latest();
+  }
+
+  samples(name: string, windowMs: number, now = Date.now()): Sample[] {
+    return this.tracks.get(name)?.ring.since(now - windowMs) ?? [];
+  }
+
+  exits(name: string): ExitEvent[] {
+    return this.tracks.get(name)?.exits ?? [];
+  }
+
+  restarts(name: string): RestartEvent[] {
+    return this.tracks.get(name)?.restarts ?? [];
+  }
+
+  forget(name: string): void {
+    this.tracks.delete(name);
+  }
+}
+
+function pushBounded<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > EVENTS_KEPT) list.shift();
+}
