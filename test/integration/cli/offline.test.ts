@@ -4,7 +4,7 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SYSG, type Sandbox, alive, ensureBuilt, run, sandbox, sleep } from "../../helpers/sysg.ts";
+import { SYSG, type Sandbox, alive, ensureBuilt, run, sandbox, sleep, spawnSysg } from "../../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
@@ -93,6 +93,22 @@ describe("status without a supervisor", () => {
     expect(r.stdout).toContain("code 127");
     expect(r.stdout).toContain("└ exec: No such file or directory");
     expect(run(sb, ["status", "-s", "nope"]).stderr).toContain("known units: a-service-with-a-name-longer-than-anyone-should-use, db");
+  });
+});
+
+describe("status --watch", () => {
+  test("redraws every period until SIGINT, then exits 0; --json gives one document per line", async () => {
+    sb = sandbox();
+    const dir = stateDir(sb);
+    writeFileSync(join(dir, "state.json"), JSON.stringify({ db: unit("stopped") }));
+    const w = spawnSysg(sb, ["status", "--watch", "0.2", "--json"]);
+    await w.waitFor(/(sysg\.status\.v1[^\n]*\n[^]*){3}/);
+    w.signal("SIGINT");
+    expect(await w.exited).toBe(0);
+    const docs = w.output().trim().split("\n").map((l) => JSON.parse(l));
+    expect(docs.length).toBeGreaterThanOrEqual(3);
+    for (const d of docs) expect(d.units[0].name).toBe("db");
+    expect(run(sb, ["status", "--watch", "0"]).code).toBe(2);
   });
 });
 

@@ -228,6 +228,23 @@ services:
   }, 40_000);
 });
 
+describe("restart --daemonize", () => {
+  test("starts a supervisor when none runs; without the flag that is an error with a hint", () => {
+    sb = sandbox();
+    const cfg = sb.write("pair.yaml", PAIR);
+    const none = run(sb, ["restart", "-c", cfg]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("no supervisor is running");
+    expect(none.stderr).toContain("hint: start one with `sysg start --daemonize`");
+    const started = run(sb, ["restart", "--daemonize", "-c", cfg]);
+    expect(started.code).toBe(0);
+    expect(status(sb).units.web!.state).toBe("running");
+    const again = run(sb, ["restart", "--daemonize", "-c", cfg]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^web\s+unchanged\s+running/m);
+  }, 40_000);
+});
+
 describe("inspect, logs, purge", () => {
   test("inspect shows the process tree and CPU/RSS samples after a couple of seconds", async () => {
     sb = sandbox();
