@@ -112,10 +112,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     platform,
     config,
     scan: () => procTable().filter((e) => e.state !== "Z" && e.state !== "X"),
-    sink: (service, stream, onLine) => {
-      const svc = config.services[service]!;
-      return open(serviceLogPath(paths.logDir, service, stream), { ...svc.logs, onLine: onLine ?? undefined });
-    },
+    sink: (svc, stream, onLine) => open(serviceLogPath(paths.logDir, svc.name, stream), { ...svc.logs, onLine: onLine ?? undefined }),
     echo: terminal ? (service, _stream, line) => terminal.line(service, line) : undefined,
     onState: (u) => {
       history.observe(u);

@@ -45,7 +45,7 @@ export interface SupervisorOptions {
   config: ResolvedConfig;
   scan: ProcScan;
   /** Opens a service's output sink; `onLine` is set when someone wants decoded lines. */
-  sink: (service: string, stream: "stdout" | "stderr", onLine: ((line: string) => void) | null) => OutputSink;
+  sink: (service: ResolvedService, stream: "stdout" | "stderr", onLine: ((line: string) => void) | null) => OutputSink;
   /** Does anybody outside want every line (terminal echo)? */
   echo?: (service: string, stream: "stdout" | "stderr", line: string) => void;
   /** Called after every state change. */
@@ -116,7 +116,7 @@ export class Supervisor {
             for (const l of lineListeners) l(line);
           }
         : null;
-      return this.opts.sink(svc.name, stream, onLine);
+      return this.opts.sink(svc, stream, onLine);
     };
     return {
       svc,
