@@ -10,7 +10,7 @@ import { globalArgs } from "./args.ts";
 import { ask, cliPaths, printError } from "./client.ts";
 import { liveSupervisor, shutdownBudgetMs, shutdownSupervisor, waitGone } from "./supervisor-stop.ts";
 
-/** How long SIGTERM gets before SIGKILL when purging by force. */
+/** Left-over service processes: how long SIGTERM gets before SIGKILL; and how long a SIGKILL may take. */
 const TERM_GRACE_MS = 5_000;
 
 export default defineCommand({
@@ -25,18 +25,20 @@ export default defineCommand({
     const said: string[] = [];
     const sup = liveSupervisor(paths);
     if (sup !== null) {
-      const status = await ask(paths, "status", { all: true }, 5_000);
-      const budget = await shutdownBudgetMs(sup.config, status.ok ? status.result.units.length : 0, paths.sys);
-      const done = await shutdownSupervisor(paths, "purge", budget);
-      if (done.ok) {
+      const budget = await shutdownBudgetMs(sup.config, 0, paths.sys);
+      // a supervisor that cannot even answer ping is not asked to shut down: it gets signals
+      const ping = await ask(paths, "ping", {}, 3_000);
+      const done = ping.ok ? await shutdownSupervisor(paths, "purge", budget) : null;
+      if (done?.ok) {
         said.push(`stopped the supervisor (pid ${done.pid})`);
       } else {
-        console.error(`${done.message}; stopping it by signal`);
-        if (!(await kill(sup.pid, sup.startTime))) {
+        const why = done ? done.message : `sysg purge: the supervisor (pid ${sup.pid}) does not answer: ${ping.ok ? "" : ping.error.message}`;
+        console.error(`${why}; stopping it by signal`);
+        if (!(await kill(sup.pid, sup.startTime, budget))) {
           printError(`sysg purge: the supervisor (pid ${sup.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); try again");
           return 1;
         }
-        said.push(`killed the supervisor (pid ${sup.pid})`);
+        said.push(`stopped the supervisor (pid ${sup.pid}) by signal`);
       }
     }
     const left = await endLeftovers(paths);
@@ -56,12 +58,14 @@ export default defineCommand({
   },
 });
 
-/** SIGTERM, then SIGKILL after a grace period; each only while pid is still that process. */
-async function kill(pid: number, startTime: number): Promise<boolean> {
-  for (const [signal, wait] of [["SIGTERM", TERM_GRACE_MS], ["SIGKILL", TERM_GRACE_MS]] as const) {
+/** SIGTERM (the supervisor's graceful shutdown, given `graceMs`), then SIGKILL; each only while
+ *  pid is still that process. SIGCONT follows SIGTERM so a stopped supervisor can act on it. */
+async function kill(pid: number, startTime: number, graceMs: number): Promise<boolean> {
+  for (const [signal, wait] of [["SIGTERM", graceMs], ["SIGKILL", TERM_GRACE_MS]] as const) {
     if (!isSameProcess(pid, startTime)) return true;
     try {
       process.kill(pid, signal);
+      if (signal === "SIGTERM") process.kill(pid, "SIGCONT");
     } catch {
       return !isSameProcess(pid, startTime);
     }

@@ -63,7 +63,7 @@ export type Shutdown =
 /** Sends `shutdown` and waits until the supervisor's process is gone. */
 export async function shutdownSupervisor(paths: RuntimePaths, command: string, budgetMs: number): Promise<Shutdown> {
   const before = liveSupervisor(paths);
-  const reply = await ask(paths, "shutdown", {}, 10_000);
+  const reply = await ask(paths, "shutdown", {}, 5_000);
   if (!reply.ok) {
     const d = describeError(command, reply.error, paths);
     const reason = reply.error.code === "no_supervisor" ? "no_supervisor" : "no_answer";

@@ -228,6 +228,41 @@ services:
   }, 40_000);
 });
 
+describe("waiting for the supervisor", () => {
+  test("stop waits as long as the stop timeouts need (a service that ignores SIGTERM)", async () => {
+    sb = sandbox();
+    const sup = daemon(
+      sb,
+      sb.write(
+        "stubborn.yaml",
+        `version: "1"
+services:
+  stubborn:
+    command: 'trap "" TERM; while :; do sleep 0.1; done'
+    stop_timeout: 3s
+`,
+      ),
+    );
+    const r = run(sb, ["stop"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(alive(sup)).toBe(false);
+    await until("no process left", () => taggedPids(sb.tag).length === 0, 3000);
+  }, 40_000);
+
+  test("purge stops a supervisor that does not answer (SIGSTOPped) by signal, and its services", async () => {
+    sb = sandbox();
+    const sup = daemon(sb, sb.write("pair.yaml", PAIR));
+    process.kill(sup, "SIGSTOP");
+    const r = run(sb, ["purge"], { timeout: 40_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("stopping it by signal");
+    expect(r.stdout).toContain(`stopped the supervisor (pid ${sup}) by signal`);
+    expect(existsSync(stateDir(sb))).toBe(false);
+    await until("no process left", () => taggedPids(sb.tag).length === 0, 3000);
+  }, 60_000);
+});
+
 describe("restart --daemonize", () => {
   test("starts a supervisor when none runs; without the flag that is an error with a hint", () => {
     sb = sandbox();
