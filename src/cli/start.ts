@@ -9,6 +9,9 @@ import { formatErrors, loadConfig } from "../config/index.ts";
 import { callIpc } from "../ipc/client.ts";
 import { supervisorStatus } from "../runtime/lock.ts";
 import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
+import { captureListenFds } from "../privilege/socket-activation.ts";
+import { checkPrivileges } from "../privilege/context.ts";
+import { privilegeHook } from "../supervisor/privileged.ts";
 import { runSupervisor } from "../supervisor/run.ts";
 import { VERSION } from "../version.ts";
 import { configArg, globalArgs } from "./args.ts";
@@ -37,6 +40,10 @@ export default defineCommand({
       console.error("sysg start --sys: starting the system supervisor requires root\n  hint: run it with sudo, or drop --sys for a per-user supervisor");
       return 1;
     }
+    // Socket activation: take LISTEN_* out of our env before any service env is built from it.
+    const sockets = captureListenFds(process.env, process.pid);
+    const dropPrivileges = args["drop-privileges"] === true;
+    const euid = process.geteuid?.() ?? 0;
     const home = process.env.HOME ?? homedir();
     const paths = runtimePaths({ sys, home });
     const notifyFd = args["notify-fd"] === undefined ? undefined : Number(args["notify-fd"]);
@@ -54,6 +61,11 @@ export default defineCommand({
       return 1;
     }
     const config = loaded.config;
+    const hostErrors = checkPrivileges(config, { euid, dropPrivileges, sys });
+    if (hostErrors.length > 0) {
+      console.error(formatErrors(hostErrors, config.path));
+      return 1;
+    }
     let only: string[] | undefined;
     if (args.service !== undefined) {
       if (!(args.service in config.services)) {
@@ -66,7 +78,7 @@ export default defineCommand({
 
     if (args.daemonize && notifyFd === undefined) {
       const childArgs = ["-c", config.path, "--log-level", level.value, ...(sys ? ["--sys"] : [])];
-      if (args["drop-privileges"]) childArgs.push("--drop-privileges");
+      if (dropPrivileges) childArgs.push("--drop-privileges");
       if (args.service !== undefined) childArgs.push("-s", args.service);
       const r = await daemonize({ platform, paths, args: childArgs });
       if (!r.ok) {
@@ -88,6 +100,7 @@ export default defineCommand({
       version: VERSION,
       only,
       notifyFd,
+      privilege: (warn) => privilegeHook({ euid, sys, dropPrivileges, sockets, warn }),
       loadConfig: async (path) => {
         const r = await load(path);
         return r.ok ? r : { ok: false, message: formatErrors(r.errors, r.path ?? path) };

@@ -64,6 +64,8 @@ export interface SpawnSpec {
   uid?: number;
   /** prctl(PR_SET_NO_NEW_PRIVS) */
   noNewPrivileges?: boolean;
+  /** socket activation: the child sets LISTEN_PID to its own pid (only it knows it) before exec */
+  listenPid?: boolean;
 }
 
 export type SpawnOutcome =

@@ -43,7 +43,8 @@ export interface RunOptions {
   notifyFd?: number;
   /** gids whose members may change a --sys supervisor (group systemg) */
   adminGids?: number[];
-  privilege?: PrivilegeHook;
+  /** builds the per-service privilege hook; `warn` goes to supervisor.log (and the terminal) */
+  privilege?: (warn: (service: string, text: string) => void) => PrivilegeHook;
 }
 
 const LEVELS: Record<Level | "off", number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
@@ -124,7 +125,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
       exitCode = code;
       shutdown();
     },
-    privilege: opts.privilege,
+    privilege: opts.privilege?.((service, text) => report("warn", service, text)),
     only: opts.only,
   });
   persister = new StatePersister(paths, () => sup.snapshots(), (m) => report("error", null, m));

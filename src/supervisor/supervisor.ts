@@ -4,6 +4,7 @@
 // through ./child.ts (the Platform), process trees through an injected /proc scan.
 import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
 import { signalNumber } from "../config/signals.ts";
+import { killCgroup } from "../privilege/cgroup.ts";
 import type { ExitStatus, Platform, SpawnSpec } from "../platform/types.ts";
 import { backoffDelay } from "./backoff.ts";
 import { type Child, type OutputSink, describeExit, startChild } from "./child.ts";
@@ -36,9 +37,17 @@ export interface UnitSnapshot {
 }
 
 /** Per-service spawn additions from the privilege context (user, limits, caps, fds…). */
-export type PrivilegeHook = (
-  svc: ResolvedService,
-) => { ok: true; extra: Partial<SpawnSpec>; env: Record<string, string> } | { ok: false; reason: string };
+export type PrivilegeHook = (svc: ResolvedService) =>
+  | {
+      ok: true;
+      extra: Partial<SpawnSpec>;
+      env: Record<string, string>;
+      /** the service's cgroup v2 directory: stop ends it with cgroup.kill */
+      cgroupDir?: string;
+      /** called once the spawn is done (closes the cgroup fd) */
+      release?: () => void;
+    }
+  | { ok: false; reason: string };
 
 export interface SupervisorOptions {
   platform: Platform;
@@ -81,6 +90,8 @@ interface Unit {
   stopping: Promise<void> | null;
   /** the first attempt has settled (for `start --daemonize`) */
   firstSettled: boolean;
+  /** cgroup v2 dir of the current run, when the privilege context made one */
+  cgroupDir: string | null;
 }
 
 const DEFAULT_READY_MS = 100;
@@ -137,6 +148,7 @@ export class Supervisor {
       lineListeners,
       stopping: null,
       firstSettled: false,
+      cgroupDir: null,
     };
   }
 
@@ -298,6 +310,7 @@ export class Supervisor {
     const { svc } = u;
     let extra: Partial<SpawnSpec> = { session: true };
     let env = svc.env;
+    let release: (() => void) | undefined;
     if (this.opts.privilege) {
       const p = this.opts.privilege(svc);
       if (!p.ok) {
@@ -306,6 +319,8 @@ export class Supervisor {
       }
       extra = { ...extra, ...p.extra };
       env = { ...env, ...p.env };
+      u.cgroupDir = p.cgroupDir ?? null;
+      release = p.release;
     }
     const r = startChild(this.opts.platform, {
       command: svc.command,
@@ -315,6 +330,7 @@ export class Supervisor {
       stderr: u.stderr,
       extra,
     });
+    release?.();
     if (!r.ok) {
       this.runFailed(u, r.error.message, null);
       return;
@@ -519,6 +535,8 @@ export class Supervisor {
 
   private async killTree(u: Unit, child: Child, tree: ProcessTree): Promise<void> {
     const { platform } = this.opts;
+    // cgroup.kill reaches every process of the cgroup at once, even ones that escaped the tree
+    if (u.cgroupDir) killCgroup(u.cgroupDir);
     platform.kill(-child.pid, "SIGKILL");
     for (let i = 0; i < 100 && tree.signalAll(platform, "SIGKILL") > 0; i++) await delay(10);
     await child.exit;
