@@ -40,12 +40,6 @@ export function modeCommand(paths: RuntimePaths): string {
   return paths.sys ? "sysg --sys" : "sysg";
 }
 
-/** Prints why a request failed, with the hint that fits the failure. */
-export function explain(command: string, error: ClientError, paths: RuntimePaths): void {
-  const d = describeError(command, error, paths);
-  printError(d.message, d.hint);
-}
-
 /** Why a request failed, as an error line and the hint that fits the failure. */
 export function describeError(command: string, error: ClientError, paths: RuntimePaths): { message: string; hint?: string } {
   const sysg = modeCommand(paths);

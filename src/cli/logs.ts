@@ -6,7 +6,7 @@ import { isatty } from "node:tty";
 import { defineCommand } from "citty";
 import { type LogKind, type LogLine, followLogs, logSources, servicesWithLogs, tailLogs } from "../runtime/logread.ts";
 import { globalArgs } from "./args.ts";
-import { cliPaths, printError } from "./client.ts";
+import { cliPaths, modeCommand, printError } from "./client.ts";
 import { PrefixedOutput, wantColor } from "./output.ts";
 
 const KINDS: LogKind[] = ["stdout", "stderr", "all", "supervisor"];
@@ -49,7 +49,7 @@ export default defineCommand({
         return 1;
       }
       if (name === undefined && withLogs.length === 0) {
-        printError(`sysg logs: no service logs in ${paths.logDir}`, `start services with \`${paths.sys ? "sysg --sys" : "sysg"} start\` first`);
+        printError(`sysg logs: no service logs in ${paths.logDir}`, `start services with \`${modeCommand(paths)} start\` first`);
         return 1;
       }
       services = name !== undefined ? [name] : withLogs;

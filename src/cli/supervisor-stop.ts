@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { isSameProcess, readStat } from "../runtime/proc.ts";
-import { ask, describeError } from "./client.ts";
+import { ask, describeError, modeCommand } from "./client.ts";
 
 export interface Supervisor {
   pid: number;
@@ -77,7 +77,7 @@ export async function shutdownSupervisor(paths: RuntimePaths, command: string, b
     ok: false,
     reason: "still_running",
     message: `sysg ${command}: the supervisor (pid ${pid}) is still running ${Math.round(budgetMs / 1000)} s after it was asked to shut down`,
-    hint: `see ${paths.supervisorLog}; \`${paths.sys ? "sysg --sys" : "sysg"} purge\` stops it by force`,
+    hint: `see ${paths.supervisorLog}; \`${modeCommand(paths)} purge\` stops it by force`,
     pid,
   };
 }
