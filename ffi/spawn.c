@@ -51,6 +51,7 @@ struct child {
   size_t file_len;        /* strlen(argv[0]) */
   int search;             /* argv[0] has no '/' */
   int errfd;              /* fork path: where a failing child writes {step, errno}; else -1 */
+  char *listen_pid;       /* SYSG_LISTEN_PID: the env slot "LISTEN_PID=" + room for the digits */
   volatile int32_t step;  /* vfork path: written by a failing child before it exits */
   volatile int32_t err;
 };
@@ -224,6 +225,17 @@ static long exec_service(struct child *c) {
   return denied ? -EACCES : -ENOENT;
 }
 
+/* Fills the reserved "LISTEN_PID=" slot with getpid(): only the child knows its pid (in the PID
+ * namespace path, the pid the service sees inside it). No libc: formatted by hand. */
+static void set_listen_pid(char *slot) {
+  char digits[20];
+  int n = 0;
+  for (unsigned long pid = (unsigned long)raw0(SYS_getpid); n == 0 || pid > 0; pid /= 10) digits[n++] = (char)('0' + pid % 10);
+  volatile char *out = slot + sizeof "LISTEN_PID=" - 1;
+  while (n > 0) *out++ = digits[--n];
+  *out = '\0';
+}
+
 /* Everything after the shared process setup: identity, capabilities, fds, cwd, exec. */
 __attribute__((noreturn)) static void become_service(struct child *c) {
   const struct sysg_spawn_spec *s = c->spec;
@@ -240,6 +252,7 @@ __attribute__((noreturn)) static void become_service(struct child *c) {
   setup_fds(c);
   if (c->cwd[0]) STEP(c, STEP_CHDIR, raw1(SYS_chdir, c->cwd));
   if (f & SYSG_UMASK) raw1(SYS_umask, s->umask); /* umask cannot fail */
+  if (c->listen_pid) set_listen_pid(c->listen_pid);
   fail(c, STEP_EXEC, exec_service(c));
 }
 
@@ -388,7 +401,8 @@ EXPORT int sysg_spawn(const struct sysg_spawn_spec *spec, struct sysg_spawn_resu
     return -1;
   }
   /* argv and envp tables over the caller's string blob; PATH is looked up here, not in the child */
-  char **table = malloc(sizeof(char *) * ((size_t)spec->argc + (size_t)spec->envc + 2));
+  /* one spare env entry for LISTEN_PID */
+  char **table = malloc(sizeof(char *) * ((size_t)spec->argc + (size_t)spec->envc + 3));
   if (!table) {
     out->step = STEP_FORK;
     out->err = ENOMEM;
@@ -399,11 +413,15 @@ EXPORT int sysg_spawn(const struct sysg_spawn_spec *spec, struct sysg_spawn_resu
   for (int i = 0; i < spec->argc; i++, p += strlen(p) + 1) argv[i] = (char *)p;
   argv[spec->argc] = NULL;
   c.path = "/bin:/usr/bin"; /* glibc's default when the environment has no PATH */
+  int listen = (spec->flags & SYSG_LISTEN_PID) != 0, nenv = 0;
   for (int i = 0; i < spec->envc; i++, p += strlen(p) + 1) {
-    envp[i] = (char *)p;
+    if (listen && strncmp(p, "LISTEN_PID=", 11) == 0) continue; /* ours replaces any given one */
+    envp[nenv++] = (char *)p;
     if (strncmp(p, "PATH=", 5) == 0) c.path = p + 5;
   }
-  envp[spec->envc] = NULL;
+  char listen_pid[sizeof "LISTEN_PID=" + 20] = "LISTEN_PID=";
+  if (listen) envp[nenv++] = c.listen_pid = listen_pid;
+  envp[nenv] = NULL;
   c.argv = argv;
   c.envp = envp;
   c.cwd = p;

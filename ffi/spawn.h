@@ -18,6 +18,7 @@ enum {
   SYSG_UID = 1 << 7,
   SYSG_NO_NEW_PRIVS = 1 << 8,
   SYSG_AFFINITY = 1 << 9,
+  SYSG_LISTEN_PID = 1 << 10, /* add LISTEN_PID=<the service's own pid> to its env (sd_listen_fds) */
 };
 
 /* The child's setup steps; numbering = index in SpawnStep of src/platform/types.ts. */

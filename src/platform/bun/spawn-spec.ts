@@ -12,7 +12,7 @@ const OFF = {
 
 const FLAG = {
   session: 1 << 0, umask: 1 << 1, nice: 1 << 2, cgroup: 1 << 3, caps: 1 << 4, groups: 1 << 5, gid: 1 << 6,
-  uid: 1 << 7, noNewPrivs: 1 << 8, affinity: 1 << 9,
+  uid: 1 << 7, noNewPrivs: 1 << 8, affinity: 1 << 9, listenPid: 1 << 10,
 } as const;
 
 const RLIMIT_SIZE = 24;
@@ -111,6 +111,7 @@ export function encodeSpawnSpec(spec: SpawnSpec): EncodedSpec | SpecProblem {
     u32(OFF.uid, spec.uid);
   }
   if (spec.noNewPrivileges) flags |= FLAG.noNewPrivs;
+  if (spec.listenPid) flags |= FLAG.listenPid;
   u32(OFF.flags, flags);
   return { struct, keep };
 }
