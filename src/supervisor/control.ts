@@ -24,6 +24,11 @@ export interface ControlContext {
   /** may this peer see secrets such as the environment? */
   privileged: (peer: PeerCred | null) => boolean;
   info: { version: string; startedAt: number; sys: boolean; config: () => string | null };
+  /** the cron scheduler's view of a job (src/cron), when one runs */
+  cron?: {
+    info(name: string): { next_run: string | null; last_run: StatusUnit["last_exit"] } | null;
+    history(name: string): InspectResult["cron_history"];
+  };
 }
 
 const DEFAULT_WINDOW_S = 300;
@@ -131,7 +136,9 @@ function statusUnit(ctx: ControlContext, u: UnitSnapshot, now: number): StatusUn
     last_exit: u.last_exit ? { code: u.last_exit.code, signal: u.last_exit.signal, at: iso(u.last_exit.at) } : null,
     health: healthOf(u.state),
     reason: u.reason,
-    cron: svc?.cron ? { expression: svc.cron.expression, timezone: svc.cron.timezone, next_run: null, last_run: null } : null,
+    cron: svc?.cron
+      ? { expression: svc.cron.expression, timezone: svc.cron.timezone, ...(ctx.cron?.info(u.name) ?? { next_run: null, last_run: null }) }
+      : null,
   };
 }
 
@@ -162,7 +169,7 @@ function inspectResult(ctx: ControlContext, snap: UnitSnapshot, peer: PeerCred |
     samples: ctx.history.samples(snap.name, window * 1000, now).map((s) => ({ at: iso(s.at), cpu: round(s.cpu), rss: s.rss })),
     exits: ctx.history.exits(snap.name).map((e) => ({ at: iso(e.at), code: e.code, signal: e.signal, reason: e.reason })),
     restarts: ctx.history.restarts(snap.name).map((r) => ({ at: iso(r.at), reason: r.reason })),
-    cron_history: null,
+    cron_history: svc?.cron ? (ctx.cron?.history(snap.name) ?? []) : null,
   };
 }
 

@@ -108,8 +108,10 @@ export class Supervisor {
     const only = opts.only ? this.withDependencies(opts.only) : null;
     for (const name of this.config.order) {
       const u = this.makeUnit(this.config.services[name]!);
-      if (only && !only.has(name)) {
+      if ((only && !only.has(name)) || u.svc.cron) {
+        // cron jobs run when their schedule says (src/cron), not at start
         u.state = "stopped";
+        u.reason = u.svc.cron ? "waiting for its schedule" : null;
         u.firstSettled = true;
       }
       this.units.set(name, u);
@@ -273,6 +275,7 @@ export class Supervisor {
     const wanted = names ? this.withDependencies(names) : null;
     for (const u of this.units.values()) {
       if (wanted && !wanted.has(u.svc.name)) continue;
+      if (u.svc.cron) continue;
       if (u.state === "stopped" || u.state === "failed" || u.state === "exited" || u.state === "skipped") {
         u.streak = 0;
         this.setState(u, "pending");
@@ -398,6 +401,22 @@ export class Supervisor {
     this.hook(u, "on_start", "success");
   }
 
+  /**
+   * One run of a cron unit, now (src/cron calls this when it is due). A run still going is
+   * not started twice: the answer is "overlap". Resolves with the run's exit, or null when it
+   * could not start (the reason is the unit's).
+   */
+  runCron(name: string): { ok: true; exit: Promise<ExitStatus | null> } | { ok: false; overlap: boolean; reason: string } {
+    const u = this.units.get(name);
+    if (!u?.svc.cron) return { ok: false, overlap: false, reason: `"${name}" is not a cron unit` };
+    if (this.shuttingDown) return { ok: false, overlap: false, reason: "the supervisor is shutting down" };
+    if (u.child || u.stopping) return { ok: false, overlap: true, reason: "the previous run is still going" };
+    this.spawnMain(u, ++u.gen);
+    const child = u.child as Child | null;
+    if (!child) return { ok: true, exit: Promise.resolve(null) };
+    return { ok: true, exit: child.exit.then((s) => s) };
+  }
+
   // ── exits and restarts ─────────────────────────────────────────────────────
 
   private onExit(u: Unit, gen: number, child: Child, status: ExitStatus): void {
@@ -411,7 +430,8 @@ export class Supervisor {
     const ranFor = status.at - (u.startedAt ?? status.at);
     if (ranFor >= u.svc.restart_reset) u.streak = 0;
     const policy = u.svc.restart_policy;
-    const restart = policy === "always" || (policy === "on-failure" && !clean);
+    // a cron run is never restarted: the schedule decides when it runs again
+    const restart = !u.svc.cron && (policy === "always" || (policy === "on-failure" && !clean));
     const what = describeExit(status);
     this.opts.report(clean ? "info" : "warn", u.svc.name, what);
     if (!restart) {
@@ -434,7 +454,7 @@ export class Supervisor {
   private runFailed(u: Unit, reason: string, status: ExitStatus | null): void {
     this.opts.report("error", u.svc.name, reason);
     const policy = u.svc.restart_policy;
-    if (policy === "never") {
+    if (policy === "never" || u.svc.cron) {
       this.setState(u, "failed", reason);
       this.hook(u, "on_start", "error", status);
       return;
