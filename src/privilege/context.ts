@@ -29,6 +29,8 @@ export interface PrivilegePaths {
   nrOpen?: string;
   cpuOnline?: string;
   capLastCap?: string;
+  /** the supervisor's /proc/self/status, for CapPrm */
+  status?: string;
   /** directory holding net, mnt, pid, user (normally /proc/self/ns) */
   nsDir?: string;
   mountinfo?: string;
@@ -97,6 +99,8 @@ interface HostFacts {
   db: AccountDb;
   limits: HostLimits;
   lastCap: number;
+  /** the supervisor's permitted capabilities (a container may lack some); null = unknown */
+  held: bigint | null;
   nsDir: string;
   mountinfo: string;
 }
@@ -109,10 +113,18 @@ function readHostFacts(paths: PrivilegePaths = {}): HostFacts {
   } catch {
     // No /proc (or an old kernel without the file): trust the names sysg knows.
   }
+  let held: bigint | null = null;
+  try {
+    const m = /^CapPrm:\s*([0-9a-f]+)$/m.exec(readFileSync(paths.status ?? "/proc/self/status", "utf8"));
+    if (m) held = BigInt(`0x${m[1]}`);
+  } catch {
+    // No /proc: the child's capset reports a capability we lack at its "capabilities" step.
+  }
   return {
     db: readAccounts({ passwd: paths.passwd, group: paths.group }),
     limits: readHostLimits(paths),
     lastCap,
+    held,
     nsDir: paths.nsDir ?? "/proc/self/ns",
     mountinfo: paths.mountinfo ?? "/proc/self/mountinfo",
   };
@@ -181,7 +193,7 @@ function resolveService(service: ResolvedService, opts: PrivilegeOptions, host: 
     spec.groups = groups;
   }
 
-  resolveCapabilities(service, opts, host, account, spec, errors, warnings);
+  resolveCapabilities(service, opts, host, spec, errors, warnings);
 
   const limits = planLimits(service.name, service.limits, host.limits, opts.euid);
   errors.push(...limits.errors);
@@ -206,7 +218,6 @@ function resolveCapabilities(
   service: ResolvedService,
   opts: PrivilegeOptions,
   host: HostFacts,
-  account: Account | undefined,
   spec: PrivilegeSpec,
   errors: ConfigError[],
   warnings: string[],
@@ -214,10 +225,12 @@ function resolveCapabilities(
   const base = `services.${service.name}`;
   const caps = service.capabilities;
   const numbers: number[] = [];
+  const holds = (n: number) => host.held === null || (host.held & (1n << BigInt(n))) !== 0n;
   (caps ?? []).forEach((entry, i) => {
     const path = `${base}.capabilities[${i}]`;
     if (entry.trim().toUpperCase() === "ALL") {
-      for (let n = 0; n <= host.lastCap; n++) numbers.push(n);
+      // every capability the supervisor itself can hand on
+      for (let n = 0; n <= host.lastCap; n++) if (holds(n) && !numbers.includes(n)) numbers.push(n);
       return;
     }
     const name = capabilityName(entry);
@@ -230,6 +243,12 @@ function resolveCapabilities(
         message: `${name} is not supported by this kernel (its last capability is ${CAPABILITY_NAMES[host.lastCap] ?? host.lastCap})`,
         hint: "remove it or run on a newer kernel",
       });
+    } else if (opts.euid === 0 && !holds(n)) {
+      errors.push({
+        path,
+        message: `${name} is not held by the supervisor (its permitted set lacks it), so it cannot be handed on`,
+        hint: "remove it, or run sysg where it has that capability (a container may drop some)",
+      });
     } else if (!numbers.includes(n)) numbers.push(n);
   });
 
@@ -238,15 +257,8 @@ function resolveCapabilities(
     if (caps !== null && caps.length > 0) warnings.push(`${base}.capabilities ignored: the supervisor is not root`);
     return;
   }
-  const staysRoot = account === undefined || account.uid === 0;
-  if (caps === null && staysRoot) {
-    // A root service keeps root's capabilities unless it lists some (as systemd does); see
-    // docs/privileged-mode.md. Under --sys say so, since that is where least privilege matters.
-    if (opts.sys) {
-      warnings.push(`${base} runs as root with every capability; set user, or capabilities: [] or a list, to restrict it`);
-    }
-    return;
-  }
+  // SPEC §8 / the seed: a root supervisor hands a service exactly the listed capabilities, and
+  // none when it lists none — even a service that stays uid 0. ["ALL"] keeps the full set.
   spec.capabilities = numbers.sort((a, b) => a - b);
 }
 

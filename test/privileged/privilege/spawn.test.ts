@@ -92,14 +92,14 @@ describe.skipIf(skip !== null)("privilege context applied by the real spawn path
     for (const set of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]) expect(`${set} ${s[set]}`).toBe(`${set} ${mask([])}`);
   });
 
-  test("a root service that lists no capabilities keeps root's; capabilities: [] empties them", async () => {
+  test("a root service that lists no capabilities gets every set empty; [\"ALL\"] keeps root's", async () => {
     const ours = status(process.pid);
-    const kept = status((await start(service({}), {})).pid);
-    expect(kept.Uid!.split("\t")[0]).toBe("0");
-    expect(kept.CapBnd).toBe(ours.CapBnd);
-    const emptied = status((await start(service({ capabilities: [] }), {})).pid);
+    const emptied = status((await start(service({}), {})).pid);
     expect(emptied.Uid!.split("\t")[0]).toBe("0");
-    expect([emptied.CapBnd, emptied.CapPrm, emptied.CapEff]).toEqual([mask([]), mask([]), mask([])]);
+    for (const set of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]) expect(`${set} ${emptied[set]}`).toBe(`${set} ${mask([])}`);
+    const full = status((await start(service({ capabilities: ["ALL"] }), {})).pid);
+    expect(full.Uid!.split("\t")[0]).toBe("0");
+    expect([full.CapBnd, full.CapPrm, full.CapEff]).toEqual([ours.CapBnd, ours.CapBnd, ours.CapBnd]);
   });
 
   test("CAP_NET_BIND_SERVICE lets nobody bind a port below 1024; without it the bind is refused", async () => {

@@ -56,6 +56,8 @@ beforeAll(() => {
   for (const ns of ["net", "mnt", "pid"]) writeFileSync(join(dir, "ns", ns), "");
   writeFileSync(join(dir, "mountinfo"), `41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n`);
   writeFileSync(join(dir, "online"), "0-3\n");
+  // a supervisor in a container without CAP_SYS_RESOURCE (24)
+  writeFileSync(join(dir, "status"), "Name:\tsysg\nCapInh:\t0000000000000000\nCapPrm:\t0000003ffeffffff\n");
   paths = {
     passwd: fixture("passwd"),
     group: fixture("group"),
@@ -65,6 +67,7 @@ beforeAll(() => {
     nsDir: join(dir, "ns"),
     mountinfo: join(dir, "mountinfo"),
     cpuOnline: join(dir, "online"),
+    status: join(dir, "status"),
   };
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,7 +108,7 @@ describe("accounts", () => {
 
   test("a group without a user keeps uid, sets gid and drops other supplementary groups", () => {
     const r = buildPrivilegeContext(service("web", { group: "adm" }), asRoot());
-    expect(r.ok && r.spec).toEqual({ gid: 4, groups: [4] });
+    expect(r.ok && r.spec).toEqual({ gid: 4, groups: [4], capabilities: [] });
     expect(r.ok && r.env).toEqual({});
   });
 
@@ -150,12 +153,13 @@ describe("capabilities", () => {
     expect(dropped.ok && dropped.spec.capabilities).toEqual([]);
   });
 
-  test("a root service that lists none keeps root's sets; --sys says so", () => {
-    const r = buildPrivilegeContext(service("web"), asRoot());
-    expect(r.ok && r.spec.capabilities).toBeUndefined();
-    expect(r.ok && r.warnings).toEqual([]);
-    const sys = buildPrivilegeContext(service("web"), asRoot({ sys: true }));
-    expect(sys.ok && sys.warnings[0]).toContain("services.web runs as root with every capability");
+  test("a root service that lists none gets every set empty too, with or without --sys", () => {
+    for (const opts of [asRoot(), asRoot({ sys: true })]) {
+      const r = buildPrivilegeContext(service("web"), opts);
+      expect(r.ok && r.spec.uid).toBeUndefined();
+      expect(r.ok && r.spec.capabilities).toEqual([]);
+      expect(r.ok && r.warnings).toEqual([]);
+    }
   });
 
   test("an explicit empty list empties the sets of a root service too", () => {
@@ -163,9 +167,21 @@ describe("capabilities", () => {
     expect(r.ok && r.spec.capabilities).toEqual([]);
   });
 
-  test('["ALL"] is every capability the running kernel has', () => {
+  test('["ALL"] keeps the full set for a root service: every capability the supervisor holds', () => {
+    const r = buildPrivilegeContext(service("web", { capabilities: ["ALL"] }), asRoot());
+    expect(r.ok && r.spec.capabilities).toEqual(Array.from({ length: 38 }, (_, i) => i).filter((n) => n !== 24));
+  });
+
+  test("a listed capability the supervisor does not hold is an error", () => {
+    const r = buildPrivilegeContext(service("web", { capabilities: ["CAP_SYS_RESOURCE"] }), asRoot());
+    expect(!r.ok && r.error.errors.map((e) => [e.path, e.message])).toEqual([
+      ["services.web.capabilities[0]", "CAP_SYS_RESOURCE is not held by the supervisor (its permitted set lacks it), so it cannot be handed on"],
+    ]);
+  });
+
+  test('["ALL"] for a user service is every capability the kernel has that the supervisor holds', () => {
     const r = buildPrivilegeContext(service("web", { user: "www-data", capabilities: ["ALL"] }), asRoot());
-    expect(r.ok && r.spec.capabilities).toEqual(Array.from({ length: 38 }, (_, i) => i));
+    expect(r.ok && r.spec.capabilities).toEqual(Array.from({ length: 38 }, (_, i) => i).filter((n) => n !== 24));
   });
 
   test("capabilities newer than the kernel and unknown names are errors", () => {
