@@ -11,6 +11,7 @@ import { supervisorStatus } from "../runtime/lock.ts";
 import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
 import { captureListenFds } from "../privilege/socket-activation.ts";
 import { checkPrivileges } from "../privilege/context.ts";
+import { findGroup, readAccounts } from "../privilege/accounts.ts";
 import { privilegeHook } from "../supervisor/privileged.ts";
 import { runSupervisor } from "../supervisor/run.ts";
 import { VERSION } from "../version.ts";
@@ -27,6 +28,7 @@ export default defineCommand({
     ...configArg,
     daemonize: { type: "boolean", description: "Run the supervisor in the background; return once every service settled" },
     service: { type: "string", alias: "s", description: "Start only this service (and what it depends on)", valueHint: "name" },
+    init: { type: "boolean", description: "Act as a container init (automatic as PID 1): forward HUP/QUIT/USR1/USR2/WINCH to services" },
     "notify-fd": { type: "string", description: "(internal) readiness pipe of --daemonize" },
   },
   async run({ args }): Promise<number> {
@@ -100,7 +102,10 @@ export default defineCommand({
       version: VERSION,
       only,
       notifyFd,
+      init: args.init === true,
       privilege: (warn) => privilegeHook({ euid, sys, dropPrivileges, sockets, warn }),
+      // SPEC §6: under --sys, members of group `systemg` (when it exists) may change things too
+      adminGids: sys ? adminGids() : [],
       loadConfig: async (path) => {
         const r = await load(path);
         return r.ok ? r : { ok: false, message: formatErrors(r.errors, r.path ?? path) };
@@ -110,6 +115,12 @@ export default defineCommand({
     process.exit(code);
   },
 });
+
+/** The gid of group `systemg`, looked up once at start (a group created later needs a restart). */
+function adminGids(): number[] {
+  const group = findGroup(readAccounts(), "systemg");
+  return group ? [group.gid] : [];
+}
 
 async function startInRunning(paths: RuntimePaths, info: { pid: number; config: string | null }, service: string | undefined): Promise<number> {
   if (service === undefined) {

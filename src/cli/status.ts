@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { defineCommand } from "citty";
 import type { StatusResult } from "../ipc/protocol.ts";
-import type { RuntimePaths } from "../runtime/paths.ts";
+import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
 import { globalArgs } from "./args.ts";
 import { ask, cliPaths, describeError, printError } from "./client.ts";
 import { healthExitCode } from "./status-view.ts";
@@ -55,6 +55,8 @@ export async function getStatus(paths: RuntimePaths, query: { service?: string; 
   if (reply.error.code !== "no_supervisor") {
     return { ok: false, ...describeError("status", reply.error, paths) };
   }
+  const system = await systemSupervisorStatus(paths, args);
+  if (system) return system;
   const { offlineStatus, lastConfigPath } = await import("./offline-status.ts");
   const cron = existsSync(paths.cronStateJson) ? await cronConfigs(lastConfigPath(paths), paths.sys) : undefined;
   const off = offlineStatus(paths, { service: query.service, cronConfig: cron });
@@ -64,6 +66,15 @@ export async function getStatus(paths: RuntimePaths, query: { service?: string; 
     ? `the supervisor (pid ${sup.pid}) does not answer on ${paths.controlSock}; showing its state files`
     : `no supervisor is running${sup ? ` (pid ${sup.pid} is gone)` : ""}; showing the state it left in ${paths.stateDir}`;
   return { ok: true, status: off.value.status, note };
+}
+
+/** SPEC §8: a non-root user with no supervisor (and no state) of their own sees the system
+ *  supervisor's status instead of an empty table. */
+async function systemSupervisorStatus(paths: RuntimePaths, args: { service?: string; all?: boolean }): Promise<GotStatus | null> {
+  if (paths.sys || process.getuid?.() === 0 || existsSync(paths.stateJson)) return null;
+  const reply = await ask(runtimePaths({ sys: true, home: "/" }), "status", args, 10_000);
+  if (!reply.ok) return null;
+  return { ok: true, status: reply.result, note: "you have no supervisor of your own; showing the system supervisor (sysg --sys)" };
 }
 
 /** Cron expressions come only from the config; without a readable config they are "unknown". */
