@@ -43,6 +43,8 @@ export interface RunOptions {
   notifyFd?: number;
   /** gids whose members may change a --sys supervisor (group systemg) */
   adminGids?: number[];
+  /** container init (PID 1 or --init): forward SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2/SIGWINCH to services */
+  init?: boolean;
   /** builds the per-service privilege hook; `warn` goes to supervisor.log (and the terminal) */
   privilege?: (warn: (service: string, text: string) => void) => PrivilegeHook;
 }
@@ -186,9 +188,20 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     config = r.config;
     report("info", null, `reloaded: ${changes.filter((c) => c.action !== "unchanged").map((c) => `${c.name} ${c.action}`).join(", ") || "nothing changed"}`);
   };
+  // As a container's init, signals meant for "the container" go to every service (SPEC §9);
+  // elsewhere SIGHUP means reload. The kernel drops unhandled signals to PID 1, hence explicit handlers.
+  const init = opts.init === true || process.pid === 1;
+  const forwarded = init ? ["SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] : [];
+  const forwarders = forwarded.map((sig) => {
+    const f = () => {
+      report("info", null, `${sig}: forwarded to ${sup.forward(sig)} service(s)`);
+    };
+    process.on(sig as NodeJS.Signals, f);
+    return [sig, f] as const;
+  });
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onHup);
+  if (!init) process.on("SIGHUP", onHup);
   const sampler = setInterval(() => history.sample(sup.snapshots(), procTable()), SAMPLE_MS);
 
   report("info", null, `supervising ${config.order.length} service(s) from ${config.path} (pid ${process.pid})`);
@@ -203,6 +216,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   process.off("SIGHUP", onHup);
+  for (const [sig, f] of forwarders) process.off(sig as NodeJS.Signals, f);
   await server.server.close();
   persister.flush();
   report("info", null, "all services stopped");

@@ -628,6 +628,13 @@ export class Supervisor {
     return actions;
   }
 
+  /** Sends `signal` to the process group of every running unit (PID 1 forwarding, SPEC §9). */
+  forward(signal: string): number {
+    let n = 0;
+    for (const u of this.units.values()) if (u.child && this.opts.platform.kill(-u.child.pid, signal)) n++;
+    return n;
+  }
+
   /** Second Ctrl-C: SIGKILL every tree now. */
   async forceKill(): Promise<void> {
     this.shuttingDown = true;
