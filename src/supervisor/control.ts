@@ -6,7 +6,7 @@ import type { ResolvedConfig } from "../config/resolved.ts";
 import type { PeerCred } from "../platform/types.ts";
 import type { HandlerReply } from "../ipc/server.ts";
 import type { InspectResult, IpcRequest, StatusResult, StatusUnit, UnitAction } from "../ipc/protocol.ts";
-import { type ProcStat, procTable, readStat } from "../runtime/proc.ts";
+import { type ProcStat, procTable, readStat, startedAtMs } from "../runtime/proc.ts";
 import { readFileSync } from "node:fs";
 import type { History } from "./history.ts";
 import { healthOf, overallHealth } from "./states.ts";
@@ -54,7 +54,7 @@ export async function handleRequest(ctx: ControlContext, req: IpcRequest, peer: 
       };
     case "status": {
       if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
-      return { ok: true, result: statusResult(ctx, req.service) };
+      return { ok: true, result: statusResult(ctx, req.service, req.all === true) };
     }
     case "inspect": {
       const snap = sup.snapshot(req.name);
@@ -142,18 +142,45 @@ function statusUnit(ctx: ControlContext, u: UnitSnapshot, now: number): StatusUn
   };
 }
 
-export function statusResult(ctx: ControlContext, only?: string): StatusResult {
+export function statusResult(ctx: ControlContext, only?: string, all = false): StatusResult {
   const now = Date.now();
-  const units = ctx.supervisor
-    .snapshots()
-    .filter((u) => only === undefined || u.name === only)
-    .map((u) => statusUnit(ctx, u, now));
+  const snaps = ctx.supervisor.snapshots();
+  const units = snaps.filter((u) => only === undefined || u.name === only).map((u) => statusUnit(ctx, u, now));
+  if (all && only === undefined) units.push(...orphans(snaps, now));
   return {
     schema: "sysg.status.v1",
     captured_at: iso(now),
     overall_health: overallHealth(units.map((u) => u.health)),
     units,
   };
+}
+
+/**
+ * `status --all`: processes re-parented to the supervisor (it is child subreaper, or PID 1)
+ * that belong to no service — e.g. what a one-shot left behind when it daemonised.
+ */
+function orphans(snaps: UnitSnapshot[], now: number): StatusUnit[] {
+  const table = procTable();
+  const mains = new Set(snaps.map((u) => u.pid).filter((p): p is number => p !== null));
+  const out: StatusUnit[] = [];
+  for (const e of table) {
+    if (e.ppid !== process.pid || mains.has(e.pid) || e.state === "Z") continue;
+    out.push({
+      name: `${e.comm}[${e.pid}]`,
+      kind: "orphaned",
+      state: "running",
+      pid: e.pid,
+      cpu: 0,
+      rss: e.rss,
+      uptime: Math.max(0, (now - startedAtMs(e.startTime)) / 1000),
+      restarts: 0,
+      last_exit: null,
+      health: "healthy",
+      reason: "re-parented to the supervisor; no service owns it",
+      cron: null,
+    });
+  }
+  return out;
 }
 
 function inspectResult(ctx: ControlContext, snap: UnitSnapshot, peer: PeerCred | null, windowS: number): InspectResult {

@@ -31,3 +31,25 @@ export async function stopLeftovers(paths: RuntimePaths, platform: Platform, _pr
   for (const [pid] of alive()) platform.kill(pid, "SIGKILL");
   return live.length;
 }
+
+/**
+ * At shutdown: processes re-parented to us (we are child subreaper or PID 1) that no service
+ * owned any more — what one-shots left behind — get SIGTERM, then SIGKILL after `graceMs`.
+ * Returns how many there were.
+ */
+export async function stopAdopted(platform: Platform, graceMs = 2000): Promise<number> {
+  const table = procTable();
+  const members = new Map<number, number>();
+  for (const e of table) {
+    if (e.ppid !== process.pid || e.state === "Z") continue;
+    members.set(e.pid, e.startTime);
+    for (const d of descendants(e.pid, table)) members.set(d.pid, d.startTime);
+  }
+  if (members.size === 0) return 0;
+  for (const pid of members.keys()) platform.kill(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  const alive = () => [...members].filter(([pid, start]) => isSameProcess(pid, start));
+  while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const [pid] of alive()) platform.kill(pid, "SIGKILL");
+  return members.size;
+}

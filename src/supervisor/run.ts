@@ -6,6 +6,7 @@ import { closeSync, writeSync } from "node:fs";
 import type { ResolvedConfig } from "../config/resolved.ts";
 import { defaultAuthorize, isAdmin } from "../ipc/authorize.ts";
 import { createIpcServer } from "../ipc/server.ts";
+import { CronScheduler } from "../cron/scheduler.ts";
 import type { Platform } from "../platform/types.ts";
 import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { LogFile, type LogFileOptions } from "../runtime/logfile.ts";
@@ -15,7 +16,7 @@ import type { OutputSink } from "./child.ts";
 import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
 import { StatePersister } from "./persist.ts";
-import { stopLeftovers } from "./recover.ts";
+import { stopAdopted, stopLeftovers } from "./recover.ts";
 import { type Level, type PrivilegeHook, Supervisor } from "./supervisor.ts";
 
 /** Where the foreground supervisor shows lines and events (the CLI's PrefixedOutput). */
@@ -131,6 +132,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     only: opts.only,
   });
   persister = new StatePersister(paths, () => sup.snapshots(), (m) => report("error", null, m));
+  const cron = new CronScheduler({ host: sup, statePath: paths.cronStateJson, fileMode: paths.fileMode, report });
 
   function shutdown(): void {
     if (shutdownStarted) {
@@ -140,6 +142,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     }
     shutdownStarted = true;
     report("info", null, "stopping all services");
+    cron.stop();
     sup.shutdown().then(resolveDone);
   }
 
@@ -162,10 +165,12 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
           loadConfig,
           adopt: (c) => {
             config = c;
+            cron.sync();
           },
           requestShutdown: () => setTimeout(shutdown, 0),
           privileged: (p) => isAdmin(policy, p),
           info: { version: opts.version, startedAt: Date.now() - process.uptime() * 1000, sys: opts.sys, config: () => config.path },
+          cron,
         },
         req,
         peer,
@@ -186,6 +191,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     }
     const changes = await sup.apply(r.config);
     config = r.config;
+    cron.sync();
     report("info", null, `reloaded: ${changes.filter((c) => c.action !== "unchanged").map((c) => `${c.name} ${c.action}`).join(", ") || "nothing changed"}`);
   };
   // As a container's init, signals meant for "the container" go to every service (SPEC §9);
@@ -206,12 +212,15 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
 
   report("info", null, `supervising ${config.order.length} service(s) from ${config.path} (pid ${process.pid})`);
   sup.start();
+  cron.start();
   sup.whenSettled().then(() => {
     persister?.flush();
     notify("ready");
   });
 
   await done;
+  const adopted = await stopAdopted(platform);
+  if (adopted > 0) report("info", null, `stopped ${adopted} adopted process(es) no service owned`);
   clearInterval(sampler);
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);

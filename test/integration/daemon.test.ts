@@ -145,4 +145,20 @@ describe("sysg start --daemonize", () => {
     expect(JSON.parse(readFileSync(join(stateDir(sb), "state.json"), "utf8")).a.state).toBe("running");
     expect(run(sb, ["stop"]).code).toBe(0);
   });
+
+  test("status --all lists processes re-parented to the supervisor that no service owns", async () => {
+    sb = sandbox();
+    const cfg = config(sb, `  leaver:\n    command: '(setsid sleep 300 &) ; exit 0'\n  keeper:\n    command: 'exec sleep 300'\n`);
+    expect(run(sb, ["start", "--daemonize", "-c", cfg]).code).toBe(0);
+    await sleep(200);
+    const plain = statusJson(sb).units;
+    expect(plain.some((u) => u.name.startsWith("sleep["))).toBe(false);
+    const all = JSON.parse(run(sb, ["status", "--json", "--all"]).stdout).units as { name: string; kind: string; pid: number }[];
+    const orphan = all.find((u) => u.kind === "orphaned");
+    expect(orphan?.name).toMatch(/^sleep\[\d+\]$/);
+    expect(alive(orphan!.pid)).toBe(true);
+    expect(run(sb, ["stop"]).code).toBe(0);
+    await sleep(100);
+    expect(alive(orphan!.pid)).toBe(false); // zero survivors: adopted orphans end with the supervisor
+  });
 });
