@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { alive, childrenNamed, children as childrenOf, comm } from "./proc.ts";
-import { ROOT, SYSG, removeTemp, run, startProcess, stopTree, tempDir, track } from "./run.ts";
+import { ROOT, SYSG, awaitExit, removeTemp, run, startProcess, stopTree, tempDir, track } from "./run.ts";
 
 export type PeerName = "sysg" | "sysg-daemon" | "supervisord" | "pm2" | "runit" | "s6";
 export const ALL_PEERS: PeerName[] = ["sysg", "sysg-daemon", "supervisord", "pm2", "runit", "s6"];
@@ -149,7 +149,7 @@ export const sysgDaemon: Peer = {
         return d === null ? [] : [d];
       },
       stop: async () => {
-        await stopTree(cli.pid, 60_000, null);
+        await awaitExit(cli.pid, 60_000);
         const d = pid();
         if (d !== null) await stopTree(d, 15_000);
         removeTemp(dir);
@@ -268,7 +268,7 @@ export const pm2: Peer = {
         return d === null ? [] : [d];
       },
       stop: async () => {
-        await stopTree(cli.pid, 60_000, null); // let `pm2 start` finish talking to the daemon
+        await awaitExit(cli.pid, 60_000); // let `pm2 start` finish talking to the daemon
         const d = daemon();
         run(pm2Argv("kill"), { env: pm2Env(home), timeoutMs: 60_000 });
         if (d !== null) await stopTree(d, 10_000);

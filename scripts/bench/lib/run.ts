@@ -64,6 +64,7 @@ function sameProcess(pid: number, start: string | null): boolean {
  * `graceMs` for it and its tree to go, then SIGKILLs the rest. Returns whether it went by itself.
  */
 export async function stopTree(pid: number, graceMs = 10_000, signal: NodeJS.Signals | null = "SIGTERM"): Promise<boolean> {
+  if (pid <= 1) throw new Error(`refusing to stop pid ${pid}`);
   const start = tracked.get(pid) ?? startTime(pid);
   const members = descendants(pid).map((p) => [p, startTime(p)] as const);
   if (signal && sameProcess(pid, start)) {
@@ -81,6 +82,20 @@ export async function stopTree(pid: number, graceMs = 10_000, signal: NodeJS.Sig
     }
   }
   await pollAsync(() => !sameProcess(pid, start), 2000);
+  tracked.delete(pid);
+  return clean;
+}
+
+/** Waits up to `graceMs` for a command (not its children: a daemon it left) to end by itself, then SIGKILLs it. */
+export async function awaitExit(pid: number, graceMs: number): Promise<boolean> {
+  const start = tracked.get(pid) ?? startTime(pid);
+  const clean = await pollAsync(() => !sameProcess(pid, start), graceMs);
+  if (!clean) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+    await pollAsync(() => !sameProcess(pid, start), 2000);
+  }
   tracked.delete(pid);
   return clean;
 }
