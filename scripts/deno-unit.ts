@@ -44,10 +44,11 @@ class AssertionError extends Error {}
 const show = (v: unknown) => inspect(v, { depth: 6, breakLength: 120 });
 
 function loosePropsEqual(a: unknown, b: unknown): boolean {
-  // toEqual ignores undefined properties, like bun's and jest's.
+  // toEqual ignores undefined properties and null prototypes, like bun's and jest's.
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
-    if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const proto = v && typeof v === "object" ? Object.getPrototypeOf(v) : undefined;
+    if (v && typeof v === "object" && (proto === Object.prototype || proto === null)) {
       const o: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = strip(x);
       return o;
