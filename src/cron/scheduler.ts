@@ -66,6 +66,7 @@ export class CronScheduler {
 
   /** Brings the jobs in line with the Supervisor's cron units (at start and after a reload). */
   sync(saved: CronStateFile = {}): void {
+    if (this.stopped) return;
     const wanted = new Map<string, { expression: string; timezone: string }>();
     for (const name of this.opts.host.names()) {
       const cron = this.opts.host.serviceConfig(name)?.cron;
@@ -94,10 +95,15 @@ export class CronScheduler {
     this.persist();
   }
 
-  /** Clears every timer; runs already going are still recorded when they end. */
+  /** Clears every timer; runs already going are still recorded when they end. Without a
+   *  supervisor nothing is due, so next_run becomes null in cron_state.json. */
   stop(): void {
     this.stopped = true;
-    for (const job of this.jobs.values()) this.disarm(job);
+    for (const job of this.jobs.values()) {
+      this.disarm(job);
+      job.next = null;
+    }
+    this.persist();
   }
 
   /** For `status`: the next due time and the last finished run. */
