@@ -130,6 +130,14 @@ function readHostFacts(paths: PrivilegePaths = {}): HostFacts {
   };
 }
 
+const CAP_SYS_NICE = 23;
+const CAP_SYS_RESOURCE = 24;
+
+/** Does the supervisor hold capability `n`? (unknown: assume so, the child's step reports it) */
+function holds(host: HostFacts, n: number): boolean {
+  return host.held === null || (host.held & (1n << BigInt(n))) !== 0n;
+}
+
 /** Set when the value asks for something: true, a non-empty string or list. */
 function requested(v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0;
@@ -195,7 +203,8 @@ function resolveService(service: ResolvedService, opts: PrivilegeOptions, host: 
 
   resolveCapabilities(service, opts, host, spec, errors, warnings);
 
-  const limits = planLimits(service.name, service.limits, host.limits, opts.euid);
+  const powers = { raiseHardLimits: root && holds(host, CAP_SYS_RESOURCE), lowerNice: root && holds(host, CAP_SYS_NICE) };
+  const limits = planLimits(service.name, service.limits, host.limits, powers);
   errors.push(...limits.errors);
   if (limits.plan.rlimits.length > 0) spec.rlimits = limits.plan.rlimits;
   if (limits.plan.nice !== undefined) spec.nice = limits.plan.nice;
@@ -225,12 +234,12 @@ function resolveCapabilities(
   const base = `services.${service.name}`;
   const caps = service.capabilities;
   const numbers: number[] = [];
-  const holds = (n: number) => host.held === null || (host.held & (1n << BigInt(n))) !== 0n;
+  const has = (n: number) => holds(host, n);
   (caps ?? []).forEach((entry, i) => {
     const path = `${base}.capabilities[${i}]`;
     if (entry.trim().toUpperCase() === "ALL") {
       // every capability the supervisor itself can hand on
-      for (let n = 0; n <= host.lastCap; n++) if (holds(n) && !numbers.includes(n)) numbers.push(n);
+      for (let n = 0; n <= host.lastCap; n++) if (has(n) && !numbers.includes(n)) numbers.push(n);
       return;
     }
     const name = capabilityName(entry);
@@ -243,7 +252,7 @@ function resolveCapabilities(
         message: `${name} is not supported by this kernel (its last capability is ${CAPABILITY_NAMES[host.lastCap] ?? host.lastCap})`,
         hint: "remove it or run on a newer kernel",
       });
-    } else if (opts.euid === 0 && !holds(n)) {
+    } else if (opts.euid === 0 && !has(n)) {
       errors.push({
         path,
         message: `${name} is not held by the supervisor (its permitted set lacks it), so it cannot be handed on`,

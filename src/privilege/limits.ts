@@ -126,17 +126,23 @@ function rlimitText(n: number): string {
   return n === Number.POSITIVE_INFINITY ? "unlimited" : String(n);
 }
 
+/** What the supervisor may grant beyond its own limits: root with CAP_SYS_RESOURCE may raise
+ *  hard limits, root with CAP_SYS_NICE may lower nice (a container's root may lack either). */
+export interface LimitPowers {
+  raiseHardLimits: boolean;
+  lowerNice: boolean;
+}
+
 /**
  * Maps one service's `limits` (as written; the config loader has checked the syntax) to
- * numbers with the config's own parsers, and checks them against the host. `euid` 0 may raise
- * hard limits (CAP_SYS_RESOURCE) and lower nice; anyone else only gets what the supervisor
- * already has.
+ * numbers with the config's own parsers, and checks them against the host. Without `powers`
+ * a service only gets what the supervisor already has.
  */
 export function planLimits(
   service: string,
   limits: RawLimits | null,
   host: HostLimits,
-  euid: number,
+  powers: LimitPowers,
 ): { plan: LimitsPlan; errors: ConfigError[] } {
   const plan: LimitsPlan = { rlimits: [] };
   const errors: ConfigError[] = [];
@@ -162,11 +168,11 @@ export function planLimits(
         `${rlimitText(value)} is above the kernel's ceiling for open files (fs.nr_open = ${host.nrOpen})`,
         `use at most ${host.nrOpen}, or raise /proc/sys/fs/nr_open`,
       );
-    } else if (euid !== 0 && value > hard) {
+    } else if (!powers.raiseHardLimits && value > hard) {
       err(
         key,
-        `${rlimitText(value)} is above the hard limit ${rlimitText(hard)} of this non-root supervisor, which cannot raise it`,
-        `use at most ${rlimitText(hard)}, raise the supervisor's hard limit (ulimit -H, LimitNOFILE= etc. in its unit), or start it as root`,
+        `${rlimitText(value)} is above the hard limit ${rlimitText(hard)} of this supervisor, which cannot raise it (it is not root, or root without CAP_SYS_RESOURCE)`,
+        `use at most ${rlimitText(hard)}, raise the supervisor's hard limit (ulimit -H, LimitNOFILE= etc. in its unit), or start it as root with CAP_SYS_RESOURCE`,
       );
     } else {
       const n = value === Number.POSITIVE_INFINITY ? RLIM_INFINITY : value;
@@ -177,11 +183,11 @@ export function planLimits(
   if (limits.nice !== undefined) {
     // Unprivileged processes may always be nicer; lower values need RLIMIT_NICE (floor 20 - rlim).
     const floor = Math.min(host.nice, 20 - host.niceLimit);
-    if (euid !== 0 && limits.nice < floor) {
+    if (!powers.lowerNice && limits.nice < floor) {
       err(
         "nice",
-        `${limits.nice} is below ${floor}, the lowest nice value this non-root supervisor may set`,
-        `use ${floor} or higher, raise RLIMIT_NICE (LimitNICE=), or start the supervisor as root`,
+        `${limits.nice} is below ${floor}, the lowest nice value this supervisor may set (it is not root, or root without CAP_SYS_NICE)`,
+        `use ${floor} or higher, raise RLIMIT_NICE (LimitNICE=), or start the supervisor as root with CAP_SYS_NICE`,
       );
     } else plan.nice = limits.nice;
   }

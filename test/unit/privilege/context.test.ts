@@ -56,8 +56,9 @@ beforeAll(() => {
   for (const ns of ["net", "mnt", "pid"]) writeFileSync(join(dir, "ns", ns), "");
   writeFileSync(join(dir, "mountinfo"), `41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n`);
   writeFileSync(join(dir, "online"), "0-3\n");
-  // a supervisor in a container without CAP_SYS_RESOURCE (24)
-  writeFileSync(join(dir, "status"), "Name:\tsysg\nCapInh:\t0000000000000000\nCapPrm:\t0000003ffeffffff\n");
+  writeFileSync(join(dir, "status"), "Name:\tsysg\nCapInh:\t0000000000000000\nCapPrm:\t0000003fffffffff\n");
+  // root in a container without CAP_SYS_RESOURCE (24)
+  writeFileSync(join(dir, "status-container"), "Name:\tsysg\nCapInh:\t0000000000000000\nCapPrm:\t0000003ffeffffff\n");
   paths = {
     passwd: fixture("passwd"),
     group: fixture("group"),
@@ -73,6 +74,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const asRoot = (extra: Partial<PrivilegeOptions> = {}): PrivilegeOptions => ({ euid: 0, dropPrivileges: false, sys: false, paths, ...extra });
+const inContainer = (): PrivilegeOptions => asRoot({ paths: { ...paths, status: join(dir, "status-container") } });
 const asUser = (extra: Partial<PrivilegeOptions> = {}): PrivilegeOptions => ({ euid: 1000, dropPrivileges: false, sys: false, paths, ...extra });
 
 describe("accounts", () => {
@@ -169,19 +171,28 @@ describe("capabilities", () => {
 
   test('["ALL"] keeps the full set for a root service: every capability the supervisor holds', () => {
     const r = buildPrivilegeContext(service("web", { capabilities: ["ALL"] }), asRoot());
-    expect(r.ok && r.spec.capabilities).toEqual(Array.from({ length: 38 }, (_, i) => i).filter((n) => n !== 24));
+    expect(r.ok && r.spec.capabilities).toEqual(Array.from({ length: 38 }, (_, i) => i));
+    const contained = buildPrivilegeContext(service("web", { capabilities: ["ALL"] }), inContainer());
+    expect(contained.ok && contained.spec.capabilities).toEqual(Array.from({ length: 38 }, (_, i) => i).filter((n) => n !== 24));
   });
 
   test("a listed capability the supervisor does not hold is an error", () => {
-    const r = buildPrivilegeContext(service("web", { capabilities: ["CAP_SYS_RESOURCE"] }), asRoot());
+    const r = buildPrivilegeContext(service("web", { capabilities: ["CAP_SYS_RESOURCE"] }), inContainer());
     expect(!r.ok && r.error.errors.map((e) => [e.path, e.message])).toEqual([
       ["services.web.capabilities[0]", "CAP_SYS_RESOURCE is not held by the supervisor (its permitted set lacks it), so it cannot be handed on"],
     ]);
   });
 
   test('["ALL"] for a user service is every capability the kernel has that the supervisor holds', () => {
-    const r = buildPrivilegeContext(service("web", { user: "www-data", capabilities: ["ALL"] }), asRoot());
+    const r = buildPrivilegeContext(service("web", { user: "www-data", capabilities: ["ALL"] }), inContainer());
     expect(r.ok && r.spec.capabilities).toEqual(Array.from({ length: 38 }, (_, i) => i).filter((n) => n !== 24));
+  });
+
+  test("root without CAP_SYS_RESOURCE cannot raise a hard limit: a config error, not a failed start", () => {
+    const r = buildPrivilegeContext(service("web", { limits: { nofile: 10000 } }), inContainer());
+    expect(!r.ok && r.error.errors.map((e) => e.path)).toEqual(["services.web.limits.nofile"]);
+    expect(!r.ok && r.error.message).toContain("root without CAP_SYS_RESOURCE");
+    expect(buildPrivilegeContext(service("web", { limits: { nofile: 10000 } }), asRoot()).ok).toBe(true);
   });
 
   test("capabilities newer than the kernel and unknown names are errors", () => {
