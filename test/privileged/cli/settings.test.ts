@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmdirSync, statSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { type Sandbox, ensureBuilt, run, sandbox, taggedPids } from "../../helpers/sysg.ts";
 import { NOBODY, asNobody, procLimit, procStatus, runAs, skipReason, until } from "./helpers.ts";
@@ -27,17 +27,20 @@ const cgMount = reason ? null : cgroup2Mount();
 if (!reason && !cgMount) console.warn(`skipping the cgroup case of ${FILE}: no cgroup2 mount`);
 const cgTest = reason || !cgMount ? test.skip : test;
 
-/** Port 80 on 127.0.0.1 free? (checked once, as root) */
+/** Nothing listens on 127.0.0.1:80? (a connect, not a bind: a bind also trips over TIME_WAIT) */
 async function port80Free(): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(80, "127.0.0.1", () => s.close(() => resolve(true)));
+    const c = connect(80, "127.0.0.1");
+    c.once("connect", () => {
+      c.destroy();
+      resolve(false);
+    });
+    c.once("error", () => resolve(true));
   });
 }
 
 const PY = "/usr/bin/python3";
-const BIND80 = `${PY} -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', 80)); s.listen(); print('bound', flush=True); c,_=s.accept(); c.sendall(b'hi from 80'); c.close(); time.sleep(300)"`;
+const BIND80 = `${PY} -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 80)); s.listen(); print('bound', flush=True); c,_=s.accept(); c.sendall(b'hi from 80'); c.close(); time.sleep(300)"`;
 
 let sb: Sandbox;
 let cgRoot = "";
