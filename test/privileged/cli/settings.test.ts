@@ -85,6 +85,20 @@ services:
     isolation:
       user: true
     stop_timeout: 2s
+  denied:
+    # chdir runs after the uid switch: nobody may not enter the sandbox (0700)
+    command: exec sleep 300
+    working_dir: ${sb.dir}
+    user: nobody
+  hardened:
+    command: exec sleep 300
+    isolation:
+      private_tmp: true
+      private_devices: true
+      seccomp: ["@system-service"]
+      apparmor_profile: sysg-test
+      selinux_context: "system_u:system_r:sysg_t:s0"
+    stop_timeout: 2s
   pidns:
     command: "trap 'exit 7' TERM; sleep 300 & wait"
     isolation:
@@ -190,6 +204,21 @@ rootTest("a root service that lists no capabilities runs with every set empty", 
   const s = procStatus(pidOf("asroot"));
   expect(s.Uid!.split("\t")[0]).toBe("0");
   for (const set of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]) expect(`${set} ${s[set]}`).toBe(`${set} 0000000000000000`);
+});
+
+rootTest("a failing step in the child: the unit is failed with the step and errno, nothing runs", () => {
+  const u = units(sb).denied!;
+  expect(u.state).toBe("failed");
+  expect(u.pid).toBeNull();
+  expect(u.reason).toMatch(/chdir.*Permission denied/);
+  expect(supervisorLog()).toMatch(/denied: .*chdir.*Permission denied/);
+});
+
+rootTest("hardening keys not enforced yet are accepted and warn; the service runs", () => {
+  expect(units(sb).hardened!.state).toBe("running");
+  const log = supervisorLog();
+  for (const key of ["private_tmp", "private_devices", "seccomp", "apparmor_profile", "selinux_context"])
+    expect(log).toContain(`services.hardened.isolation.${key} is accepted but not enforced yet`);
 });
 
 rootTest("isolation.user: a new user namespace", () => {
