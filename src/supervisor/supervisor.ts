@@ -133,8 +133,9 @@ export class Supervisor {
     };
     return {
       svc,
-      state: "pending",
-      reason: null,
+      // a cron unit (also one a reload adds or changes) waits for src/cron, it never starts here
+      state: svc.cron ? "stopped" : "pending",
+      reason: svc.cron ? "waiting for its schedule" : null,
       since: Date.now(),
       child: null,
       tree: null,
@@ -149,7 +150,7 @@ export class Supervisor {
       stderr: sinkFor("stderr"),
       lineListeners,
       stopping: null,
-      firstSettled: false,
+      firstSettled: svc.cron !== null,
       cgroupDir: null,
     };
   }

@@ -218,3 +218,37 @@ describe("sysg stop, then start again", () => {
     expect(taggedPids(sb.tag)).toEqual([]);
   });
 });
+
+describe("reload", () => {
+  test("a changed or added job waits for its schedule (it does not run at reload); a changed one keeps its history", async () => {
+    const rb = sandbox();
+    try {
+      const yaml = (farCmd: string, tickExpr: string, extra = "") =>
+        `version: "1"\nservices:\n  far:\n    command: '${farCmd}'\n    cron: { expression: "0 0 1 ${farMonth} *" }\n  tick:\n    command: 'true'\n    cron: { expression: "${tickExpr}", timezone: UTC }\n${extra}`;
+      const file = rb.write("sysg.yaml", yaml("touch far1.ran", "*/1 * * * * *"));
+      expect(run(rb, ["start", "--daemonize", "-c", file]).code).toBe(0);
+      await until(() => (cronState(rb).tick?.runs ?? []).some((x) => x.end !== null), 3000);
+      const ran = cronState(rb).tick!.runs.map((x) => x.start);
+      expect(ran.length).toBeGreaterThanOrEqual(1);
+
+      rb.write("sysg.yaml", yaml("touch far2.ran", "0 0 1 1 *", `  added:\n    command: 'touch added.ran'\n    cron: { expression: "0 0 1 ${farMonth} *" }\n`));
+      const r = run(rb, ["reload", "-c", file]);
+      expect(r.code).toBe(0);
+      await sleep(300);
+      const st = status(rb);
+      for (const name of ["far", "added", "tick"]) {
+        expect(unit(st, name).state).toBe("stopped");
+        expect(unit(st, name).reason).toBe("waiting for its schedule");
+      }
+      for (const f of ["far1.ran", "far2.ran", "added.ran"]) expect(existsSync(join(rb.dir, f))).toBe(false);
+      // tick's new schedule is yearly; what it ran before the reload is still its history
+      expect(unit(st, "tick").cron!.next_run!.slice(5)).toBe("01-01T00:00:00.000Z");
+      expect(inspect(rb, "tick").cron_history!.map((x) => x.started_at).slice(0, ran.length)).toEqual(ran);
+      expect(run(rb, ["stop"]).code).toBe(0);
+      await until(() => taggedPids(rb.tag).length === 0, 5000);
+      expect(taggedPids(rb.tag)).toEqual([]);
+    } finally {
+      rb.cleanup();
+    }
+  });
+});
