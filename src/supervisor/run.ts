@@ -11,7 +11,7 @@ import type { Platform } from "../platform/types.ts";
 import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { LogFile, type LogFileOptions } from "../runtime/logfile.ts";
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
-import { procTable } from "../runtime/proc.ts";
+import { type ProcStat, procTable } from "../runtime/proc.ts";
 import type { OutputSink } from "./child.ts";
 import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
@@ -51,6 +51,19 @@ export interface RunOptions {
 }
 
 const LEVELS: Record<Level | "off", number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
+
+/** How long one /proc scan is shared: stopping 1000 services then costs one scan per tick, not 1000. */
+const SCAN_SHARE_MS = 25;
+let lastScan: { at: number; table: ProcStat[] } | null = null;
+
+/** Every live (non-zombie) process; zombies have finished and only wait for our reaper. */
+function liveProcesses(): ProcStat[] {
+  const now = Date.now();
+  if (lastScan && now - lastScan.at < SCAN_SHARE_MS) return lastScan.table;
+  const table = procTable().filter((e) => e.state !== "Z" && e.state !== "X");
+  lastScan = { at: now, table };
+  return table;
+}
 const SAMPLE_MS = 1000;
 
 /** Runs until shutdown; returns the exit code. */
@@ -115,7 +128,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   const sup = new Supervisor({
     platform,
     config,
-    scan: () => procTable().filter((e) => e.state !== "Z" && e.state !== "X"),
+    scan: liveProcesses,
     sink: (svc, stream, onLine) => open(serviceLogPath(paths.logDir, svc.name, stream), { ...svc.logs, onLine: onLine ?? undefined }),
     echo: terminal ? (service, _stream, line) => terminal.line(service, line) : undefined,
     onState: (u) => {
@@ -208,7 +221,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   if (!init) process.on("SIGHUP", onHup);
-  const sampler = setInterval(() => history.sample(sup.snapshots(), procTable()), SAMPLE_MS);
+  const sampler = setInterval(() => history.sample(sup.snapshots(), liveProcesses()), SAMPLE_MS);
 
   report("info", null, `supervising ${config.order.length} service(s) from ${config.path} (pid ${process.pid})`);
   sup.start();

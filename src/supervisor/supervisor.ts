@@ -102,6 +102,8 @@ export class Supervisor {
   private config: ResolvedConfig;
   private shuttingDown = false;
   private settledWaiters: { check: () => boolean; resolve: () => void }[] = [];
+  private scheduling = false;
+  private scheduleAgain = false;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.config = opts.config;
@@ -236,24 +238,43 @@ export class Supervisor {
     }
   }
 
-  /** Starts every pending unit whose dependencies are satisfied; fails those whose dependency failed. */
+  /**
+   * Starts every pending unit whose dependencies are satisfied; fails those whose dependency
+   * failed. Not re-entrant: a state change during a pass (a launch, a cascade) asks for one
+   * more pass instead of recursing, so 1000 services start in a flat loop.
+   */
   private schedule(): void {
     if (this.shuttingDown) return;
+    if (this.scheduling) {
+      this.scheduleAgain = true;
+      return;
+    }
+    this.scheduling = true;
+    try {
+      do {
+        this.scheduleAgain = false;
+        this.schedulePass();
+      } while (this.scheduleAgain && !this.shuttingDown);
+    } finally {
+      this.scheduling = false;
+    }
+  }
+
+  private schedulePass(): void {
     for (const u of this.units.values()) {
       if (u.state !== "pending" || u.stopping) continue;
       let ready = true;
+      let failedDep: string | null = null;
       for (const dep of u.svc.depends_on) {
         const d = this.units.get(dep);
         if (!d) continue; // validated at load; a reload may have removed it
-        if (d.state === "failed") {
-          this.setState(u, "failed", `dependency '${dep}' failed`);
-          return; // setState re-entered schedule() and handled the rest
-        }
+        if (d.state === "failed") failedDep = dep;
         if (!satisfiesDependents(d.state)) ready = false;
         // A dependency in backoff or stopped blocks this unit: its first attempt counts as settled.
         if (d.state === "crashed" || d.state === "stopped") u.firstSettled = true;
       }
-      if (ready) this.launch(u);
+      if (failedDep !== null) this.setState(u, "failed", `dependency '${failedDep}' failed`);
+      else if (ready) this.launch(u);
     }
   }
 

@@ -28,23 +28,16 @@ export class ProcessTree {
 
   /** Adds every live process descending from the root or a known member, or in its group. */
   refresh(): ProcEntry[] {
-    const table = this.scan();
-    const byPid = new Map(table.map((e) => [e.pid, e]));
+    const { byPid, children, groups } = indexOf(this.scan());
     const live: ProcEntry[] = [];
     // drop members that died or whose pid was recycled
     for (const [pid, start] of this.members) {
       const e = byPid.get(pid);
       if (!e || e.startTime !== start) this.members.delete(pid);
     }
-    const children = new Map<number, ProcEntry[]>();
-    for (const e of table) {
-      const list = children.get(e.ppid);
-      if (list) list.push(e);
-      else children.set(e.ppid, [e]);
-    }
     const queue: number[] = [...this.members.keys()];
     if (!this.rootReaped) queue.push(this.root);
-    for (const e of table) if (e.pgid === this.pgid && e.pid !== this.root) queue.push(e.pid);
+    for (const e of groups.get(this.pgid) ?? []) if (e.pid !== this.root) queue.push(e.pid);
     const seen = new Set<number>();
     while (queue.length > 0) {
       const pid = queue.pop()!;
@@ -66,4 +59,32 @@ export class ProcessTree {
     for (const e of this.refresh()) if (platform.kill(e.pid, signal)) n++;
     return n;
   }
+}
+
+interface TableIndex {
+  byPid: Map<number, ProcEntry>;
+  children: Map<number, ProcEntry[]>;
+  groups: Map<number, ProcEntry[]>;
+}
+
+/** One index per scan: many trees refreshed from the same (shared) scan reuse it. */
+const indexes = new WeakMap<ProcEntry[], TableIndex>();
+
+function indexOf(table: ProcEntry[]): TableIndex {
+  let idx = indexes.get(table);
+  if (idx) return idx;
+  idx = { byPid: new Map(), children: new Map(), groups: new Map() };
+  for (const e of table) {
+    idx.byPid.set(e.pid, e);
+    push(idx.children, e.ppid, e);
+    push(idx.groups, e.pgid, e);
+  }
+  indexes.set(table, idx);
+  return idx;
+}
+
+function push(map: Map<number, ProcEntry[]>, key: number, e: ProcEntry): void {
+  const list = map.get(key);
+  if (list) list.push(e);
+  else map.set(key, [e]);
 }
