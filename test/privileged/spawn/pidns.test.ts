@@ -110,9 +110,10 @@ rootTest("SIGKILL to the init ends the whole namespace", async () => {
 
 rootTest("orphans inside the namespace are reaped by the init", async () => {
   const init = start(["sh", "-c", "(sleep 0.2 &); exec sleep 30"]);
-  await until("orphan adopted by the init", () => children(init).length === 2);
-  const orphan = children(init).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8") === "sleep\u00000.2\u0000");
-  expect(orphan).toBeDefined();
+  // adopted as soon as its parent subshell exits, which may be before it has exec'd sleep
+  const orphanOf = () => children(init).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8") === "sleep\u00000.2\u0000");
+  await until("orphan adopted by the init and running sleep", () => orphanOf() !== undefined);
+  const orphan = orphanOf();
   await until("orphan reaped", () => !existsSync(`/proc/${orphan}/stat`));
   expect(children(init)).toHaveLength(1);
 });
