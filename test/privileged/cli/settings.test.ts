@@ -8,7 +8,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { connect } from "node:net";
 import { join } from "node:path";
 import { type Sandbox, ensureBuilt, run, sandbox, taggedPids } from "../../helpers/sysg.ts";
-import { NOBODY, asNobody, procLimit, procStatus, runAs, skipReason, until } from "./helpers.ts";
+import { NOBODY, asNobody, pidOf as tagged, procLimit, procStatus, runAs, skipReason, until } from "./helpers.ts";
 
 const FILE = "test/privileged/cli/settings.test.ts";
 const reason = skipReason(FILE, { setpriv: true });
@@ -77,7 +77,14 @@ services:
       network: true
       mount: true
     stop_timeout: 2s
-  asroot:
+${cgMount ? `  escaper:
+    # a daemonized grandchild: reparented to sysg (the subreaper), outside the service's tree
+    command: (setsid sleep 301 &); exec sleep 300
+    limits:
+      cgroup:
+        root: ${cgRoot}
+    stop_timeout: 2s
+` : ""}  asroot:
     command: exec sleep 300
     stop_timeout: 2s
   userns:
@@ -188,6 +195,15 @@ describe("a service with every setting (user nobody)", () => {
       if (available.includes(controller)) expect(readFileSync(join(dir, file), "utf8").trim()).toBe(value);
       else expect(supervisorLog()).toContain(`services.full.limits.cgroup.${key} not applied: controller "${controller}" is not available`);
     }
+  });
+
+  cgTest("stop kills what escaped the process tree through cgroup.kill", async () => {
+    const stray = await until("the escaped sleep", () => tagged(sb.tag, "sleep 301"));
+    expect(readFileSync(join(cgRoot, "escaper", "cgroup.procs"), "utf8").split("\n")).toContain(String(stray));
+    expect(readFileSync(`/proc/${stray}/stat`, "utf8").split(") ")[1]!.split(" ")[1]).toBe(String(supervisor)); // ppid: sysg
+    expect(run(sb, ["stop", "-s", "escaper"], { timeout: 20_000 }).code).toBe(0);
+    await until("the escaped sleep killed", () => !taggedPids(sb.tag).includes(stray));
+    expect(readFileSync(join(cgRoot, "escaper", "cgroup.procs"), "utf8")).toBe("");
   });
 
   rootTest("its log files stay owned by root (0600 in user mode)", async () => {
