@@ -31,6 +31,18 @@ export interface CronSchedulerOptions {
  */
 export const MAX_SLEEP_MS = 60_000;
 
+/**
+ * A wall clock set back further than this is taken as a new time, as Vixie cron does: the
+ * schedule restarts from it, so times that already ran may run again. A smaller step back only
+ * delays the job until the clock reaches a due time it has not run yet.
+ */
+export const CLOCK_RESET_MS = 3 * 3_600_000;
+
+/** Was the wall clock set back by more than CLOCK_RESET_MS while `monoElapsed` ms went by? */
+export function clockWasReset(wallElapsed: number, monoElapsed: number): boolean {
+  return wallElapsed - monoElapsed < -CLOCK_RESET_MS;
+}
+
 /** How long to sleep before looking at a job due at `due` again. */
 export function sleepFor(due: number, now: number): number {
   return Math.min(Math.max(0, due - now), MAX_SLEEP_MS);
@@ -57,7 +69,7 @@ export class CronScheduler {
     if (!prev.ok) this.opts.report("warn", null, `${prev.error.message}; cron history starts afresh`);
     const saved: CronStateFile = prev.ok ? prev.value : {};
     const now = Date.now();
-    for (const [name, rec] of Object.entries(saved)) {
+    for (const rec of Object.values(saved)) {
       // a run without an end was cut short by a supervisor that died: its time is unknown
       for (const r of rec.runs) if (r.end === null) Object.assign(r, { end: iso(now), duration: null });
     }
@@ -141,13 +153,23 @@ export class CronScheduler {
   private arm(name: string, job: Job): void {
     if (this.stopped || job.next === null) return;
     const due = job.next;
+    const wall0 = Date.now();
+    const mono0 = performance.now();
     job.timer = setTimeout(() => {
       job.timer = null;
       if (this.jobs.get(name) !== job) return;
-      // woke early: a chained long sleep, or the wall clock was set back
-      if (Date.now() < due) this.arm(name, job);
-      else this.fire(name, job, due);
-    }, sleepFor(due, Date.now()));
+      const now = Date.now();
+      if (clockWasReset(now - wall0, performance.now() - mono0)) {
+        this.opts.report("info", name, "the wall clock was set back by hours; the schedule restarts from the new time");
+        this.plan(name, job, now);
+        this.persist();
+      } else if (now < due) {
+        // woke early: a chained long sleep, or the clock was set back a little
+        this.arm(name, job);
+      } else {
+        this.fire(name, job, due);
+      }
+    }, sleepFor(due, wall0));
   }
 
   private disarm(job: Job): void {

@@ -1,6 +1,6 @@
 import { parseCronExpression } from "cron-schedule";
 import { type CronSchedule, nextFire, parseSchedule } from "../../../src/cron/schedule.ts";
-import { MAX_SLEEP_MS, sleepFor } from "../../../src/cron/scheduler.ts";
+import { CLOCK_RESET_MS, MAX_SLEEP_MS, clockWasReset, sleepFor } from "../../../src/cron/scheduler.ts";
 
 function schedule(expression: string, timezone = "UTC"): CronSchedule {
   const s = parseSchedule(expression, timezone);
@@ -212,5 +212,20 @@ describe("sleepFor: long delays are chained", () => {
   test("a due time already passed sleeps 0; a near one sleeps the exact rest", () => {
     expect(sleepFor(1000, 5000)).toBe(0);
     expect(sleepFor(5250, 5000)).toBe(250);
+  });
+});
+
+describe("clockWasReset: a wall clock set back by hours restarts the schedule", () => {
+  test("only a step back beyond CLOCK_RESET_MS counts; forward steps and drift do not", () => {
+    // slept 60 s; the wall clock agrees, or drifted a little
+    expect(clockWasReset(60_000, 60_000)).toBe(false);
+    expect(clockWasReset(59_990, 60_000)).toBe(false);
+    // set forward by a day: handled by firing once and planning from now, not a reset
+    expect(clockWasReset(60_000 + 86_400_000, 60_000)).toBe(false);
+    // set back by one hour: only a delay (no due time runs twice)
+    expect(clockWasReset(60_000 - 3_600_000, 60_000)).toBe(false);
+    expect(clockWasReset(60_000 - CLOCK_RESET_MS, 60_000)).toBe(false);
+    // set back by a day
+    expect(clockWasReset(60_000 - 86_400_000, 60_000)).toBe(true);
   });
 });
