@@ -90,6 +90,16 @@ export interface PeerCred {
   groups?: number[];
 }
 
+/** The receiving end of the sd_notify protocol (a service's NOTIFY_SOCKET). */
+export interface NotifySocket {
+  path: string;
+  fd: number;
+  /** the datagrams waiting (non-blocking; a bounded batch per call), decoded as UTF-8; [] when none */
+  receive(): string[];
+  /** closes the socket and removes its file */
+  close(): void;
+}
+
 export interface Platform {
   /** Fork/exec through the C shim. Never throws for child-side failures: see SpawnOutcome. */
   spawn(spec: SpawnSpec): SpawnOutcome;
@@ -109,6 +119,9 @@ export interface Platform {
   setSubreaper(): boolean;
   /** Credentials of the peer of a connected unix socket fd; null when unavailable. */
   peerCred(fd: number): PeerCred | null;
+  /** A unix datagram socket bound to `path` (a stale file there is replaced), writable by any
+   *  user, for sd_notify messages from a service. */
+  notifySocket(path: string): { ok: true; socket: NotifySocket } | { ok: false; message: string };
   /** Stop the reaper's timers/handlers so the process can exit. */
   shutdown(): void;
 }

@@ -2,8 +2,9 @@
 // owns the timeout and what happens on failure; a probe only says "ready" or why not yet.
 import { connect } from "node:net";
 import type { ResolvedProbe } from "../config/resolved.ts";
-import type { Platform } from "../platform/types.ts";
+import type { NotifySocket, Platform } from "../platform/types.ts";
 import { startChild } from "./child.ts";
+import { notifyFields } from "./notify.ts";
 
 export interface ProbeContext {
   platform: Platform;
@@ -12,9 +13,13 @@ export interface ProbeContext {
   /** subscribe to the service's output lines; returns an unsubscribe function */
   onLine: (listener: (line: string) => void) => () => void;
   signal: AbortSignal;
+  /** the run's sd_notify socket (notify probe only) */
+  notify: NotifySocket | null;
 }
 
 const POLL_MS = 100;
+/** reading the notify socket is a cheap non-blocking recv, so READY=1 is noticed quickly */
+const NOTIFY_POLL_MS = 20;
 
 /** Resolves true when the probe passed, false when aborted first. `lastError` says why not yet. */
 export async function probeUntilReady(
@@ -23,6 +28,7 @@ export async function probeUntilReady(
   progress: (lastError: string) => void,
 ): Promise<boolean> {
   if (probe.kind === "log") return waitForLine(new RegExp(probe.regex), ctx);
+  if (probe.kind === "notify") return waitForNotify(ctx, progress);
   while (!ctx.signal.aborted) {
     const error = await probeOnce(probe, ctx);
     if (error === null) return true;
@@ -32,7 +38,7 @@ export async function probeUntilReady(
   return false;
 }
 
-function probeOnce(probe: Exclude<ResolvedProbe, { kind: "default" | "log" }>, ctx: ProbeContext): Promise<string | null> {
+function probeOnce(probe: Exclude<ResolvedProbe, { kind: "default" | "log" | "notify" }>, ctx: ProbeContext): Promise<string | null> {
   switch (probe.kind) {
     case "tcp":
       return tcpOnce(probe.host, probe.port);
@@ -40,9 +46,26 @@ function probeOnce(probe: Exclude<ResolvedProbe, { kind: "default" | "log" }>, c
       return httpOnce(probe.url, probe.status, ctx.signal);
     case "exec":
       return execOnce(probe.command, ctx);
-    case "notify":
-      return Promise.resolve("sd_notify readiness (notify: true) is not supported yet; use tcp, http, exec or log");
   }
+}
+
+/** Ready once a message carries READY=1; until then the service's last STATUS= says why not. */
+async function waitForNotify(ctx: ProbeContext, progress: (lastError: string) => void): Promise<boolean> {
+  if (!ctx.notify) {
+    progress("no notify socket for this run");
+    return false;
+  }
+  let status = "";
+  while (!ctx.signal.aborted) {
+    for (const message of ctx.notify.receive()) {
+      const fields = notifyFields(message);
+      if (fields.get("READY") === "1") return true;
+      status = fields.get("STATUS") ?? status;
+    }
+    progress(`no READY=1 on NOTIFY_SOCKET yet${status ? `; last STATUS=${status}` : ""}`);
+    await sleep(NOTIFY_POLL_MS, ctx.signal);
+  }
+  return false;
 }
 
 function tcpOnce(host: string, port: number): Promise<string | null> {

@@ -9,6 +9,7 @@ import type { ExitStatus, Platform, SpawnSpec } from "../platform/types.ts";
 import { backoffDelay } from "./backoff.ts";
 import { type Child, type OutputSink, describeExit, startChild } from "./child.ts";
 import { type HookEvent, type HookOutcome, runHook } from "./hooks.ts";
+import { NotifyChannel } from "./notify.ts";
 import { describeProbe, probeUntilReady } from "./readiness.ts";
 import { type UnitState, isSettled, satisfiesDependents } from "./states.ts";
 import { type ProcScan, ProcessTree } from "./tree.ts";
@@ -66,6 +67,8 @@ export interface SupervisorOptions {
   random?: () => number;
   /** start only these units (the CLI adds their dependencies); the rest begin `stopped` */
   only?: string[];
+  /** where `notify` readiness puts each service's sd_notify socket (the state dir) */
+  notifyDir?: string;
 }
 
 interface Unit {
@@ -92,6 +95,8 @@ interface Unit {
   firstSettled: boolean;
   /** cgroup v2 dir of the current run, when the privilege context made one */
   cgroupDir: string | null;
+  /** the current run's sd_notify socket (notify readiness), closed when the run ends */
+  notify: NotifyChannel | null;
 }
 
 const DEFAULT_READY_MS = 100;
@@ -154,6 +159,7 @@ export class Supervisor {
       stopping: null,
       firstSettled: svc.cron !== null,
       cgroupDir: null,
+      notify: null,
     };
   }
 
@@ -336,9 +342,21 @@ export class Supervisor {
     let extra: Partial<SpawnSpec> = { session: true };
     let env = svc.env;
     let release: (() => void) | undefined;
+    let notify: NotifyChannel | null = null;
+    if (svc.readiness.probe.kind === "notify") {
+      const n = this.opts.notifyDir
+        ? NotifyChannel.open(this.opts.platform, this.opts.notifyDir, svc.name)
+        : { ok: false as const, reason: "notify socket: the supervisor was given no directory for it" };
+      if (!n.ok) {
+        this.runFailed(u, n.reason, null);
+        return;
+      }
+      notify = n.channel;
+    }
     if (this.opts.privilege) {
       const p = this.opts.privilege(svc);
       if (!p.ok) {
+        notify?.close();
         this.runFailed(u, p.reason, null);
         return;
       }
@@ -347,6 +365,8 @@ export class Supervisor {
       u.cgroupDir = p.cgroupDir ?? null;
       release = p.release;
     }
+    // only this service's own run sees NOTIFY_SOCKET (not hooks, probes or other services)
+    if (notify) env = { ...env, NOTIFY_SOCKET: notify.socket.path };
     const r = startChild(this.opts.platform, {
       command: svc.command,
       env,
@@ -357,16 +377,22 @@ export class Supervisor {
     });
     release?.();
     if (!r.ok) {
+      notify?.close();
       this.runFailed(u, r.error.message, null);
       return;
     }
     const child = r.child;
     u.child = child;
+    u.notify = notify;
     u.startedAt = child.startedAt;
     u.tree = new ProcessTree(this.opts.scan, child.pid, child.pid);
     this.setState(u, "starting");
     this.opts.report("info", svc.name, `started (pid ${child.pid})`);
-    child.exit.then((status) => this.onExit(u, gen, child, status));
+    child.exit.then((status) => {
+      notify?.close();
+      if (u.notify === notify) u.notify = null;
+      this.onExit(u, gen, child, status);
+    });
     this.watchReadiness(u, gen);
   }
 
@@ -390,6 +416,7 @@ export class Supervisor {
         env: u.svc.env,
         cwd: u.svc.working_dir,
         signal: ac.signal,
+        notify: u.notify?.socket ?? null,
         onLine: (l) => {
           u.lineListeners.add(l);
           return () => u.lineListeners.delete(l);
@@ -401,6 +428,7 @@ export class Supervisor {
       if (u.probe === ac) u.probe = null;
       if (u.gen !== gen || u.state !== "starting") return;
       if (passed) {
+        u.notify?.keepDraining();
         this.ready(u);
         return;
       }

@@ -2,6 +2,7 @@
 import { ptr } from "bun:ffi";
 import { signalNumber } from "../../config/signals.ts";
 import type { Platform } from "../types.ts";
+import { notifySocket } from "./notify.ts";
 import { peerCred } from "./peercred.ts";
 import { Reaper } from "./reaper.ts";
 import { errorText, shim } from "./shim.ts";
@@ -62,6 +63,7 @@ export function createBunPlatform(): Platform {
       return true;
     },
     peerCred,
+    notifySocket,
     shutdown: () => reaper.disarm(),
   };
 }
