@@ -9,6 +9,7 @@ import { createIpcServer } from "../ipc/server.ts";
 import { CronScheduler } from "../cron/scheduler.ts";
 import type { Platform } from "../platform/types.ts";
 import { acquireSupervisorLock } from "../runtime/lock.ts";
+import { writeFileAtomic } from "../runtime/state.ts";
 import { LogFile, type LogFileOptions } from "../runtime/logfile.ts";
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
 import { type ProcStat, procTable } from "../runtime/proc.ts";
@@ -146,6 +147,12 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     notifyDir: paths.stateDir,
   });
   persister = new StatePersister(paths, () => sup.snapshots(), (m) => report("error", null, m));
+  /** config_hint: which file this state dir was last run with (status reads it when no supervisor runs) */
+  const writeHint = () => {
+    const r = writeFileAtomic(paths.configHint, `${config.path}\n`, paths.fileMode);
+    if (!r.ok) report("warn", null, r.error.message);
+  };
+  writeHint();
   const cron = new CronScheduler({ host: sup, statePath: paths.cronStateJson, fileMode: paths.fileMode, report });
 
   function shutdown(): void {
@@ -177,10 +184,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
           supervisor: sup,
           history,
           loadConfig,
-          adopt: (c) => {
-            config = c;
-            cron.sync();
-          },
+          adopt,
           requestShutdown: () => setTimeout(shutdown, 0),
           privileged: (p) => isAdmin(policy, p),
           info: { version: opts.version, startedAt: Date.now() - process.uptime() * 1000, sys: opts.sys, config: () => config.path },
@@ -195,6 +199,13 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     return fail(`cannot listen on ${paths.controlSock}: ${server.error}`);
   }
 
+  /** a reloaded config becomes the current one */
+  function adopt(c: ResolvedConfig): void {
+    config = c;
+    cron.sync();
+    writeHint();
+  }
+
   const onSignal = () => shutdown();
   const onHup = async () => {
     report("info", null, `SIGHUP: reloading ${config.path}`);
@@ -204,8 +215,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
       return;
     }
     const changes = await sup.apply(r.config);
-    config = r.config;
-    cron.sync();
+    adopt(r.config);
     report("info", null, `reloaded: ${changes.filter((c) => c.action !== "unchanged").map((c) => `${c.name} ${c.action}`).join(", ") || "nothing changed"}`);
   };
   // As a container's init, signals meant for "the container" go to every service (SPEC §9);
