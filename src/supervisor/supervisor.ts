@@ -554,7 +554,7 @@ export class Supervisor {
       u.svc,
       event,
       outcome,
-      { pid: u.child?.pid ?? null, code: status?.code ?? null, signal: status?.signal ?? null },
+      { pid: status?.pid || u.child?.pid || null, code: status?.code ?? null, signal: status?.signal ?? null },
       {
         platform: this.opts.platform,
         stdout: u.stdout,
@@ -575,13 +575,14 @@ export class Supervisor {
       u.gen++;
       this.clearTimers(u);
       const wasLive = u.child !== null;
+      const pid = u.child?.pid ?? 0;
       if (wasLive) {
         this.setState(u, "stopping");
         await this.stopProcess(u);
       }
       this.setState(u, "stopped");
       if (wasLive) this.opts.report("info", u.svc.name, `stopped (${u.lastExit ? describeExit(u.lastExit) : "gone"})`);
-      if (wasLive) this.hook(u, "on_stop", "success", u.lastExit ? { pid: 0, ...u.lastExit } : null);
+      if (wasLive) this.hook(u, "on_stop", "success", u.lastExit ? { ...u.lastExit, pid } : null);
     })().finally(() => {
       u.stopping = null;
     });
