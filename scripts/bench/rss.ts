@@ -4,11 +4,12 @@
 // (`start --daemonize`), supervisord, PM2's God daemon, and for runit / s6 the scanner plus one
 // runsv / s6-supervise per service, summed. The services themselves are not counted. RssAnon is
 // the private heap part of VmRSS; the rest is mapped file pages (for sysg: its 100+ MiB binary,
-// shared with any other sysg process and reclaimable, yet counted in VmRSS).
+// shared with any other sysg process and reclaimable, yet counted in VmRSS). "idle CPU" is the
+// CPU time the supervisor's processes used during the settle time, as a share of one core.
 //
 //   bun scripts/bench/rss.ts [COUNTS=10,100,1000] [SETTLE_S=5] [--only sysg,sysg-daemon,supervisord,pm2,runit,s6]
 import { positional, selectedPeers } from "./lib/peers.ts";
-import { pollSync, sumMemory } from "./lib/proc.ts";
+import { cpuTicks, pollSync, sumMemory } from "./lib/proc.ts";
 import { delay, fmt, machine, ratio, table } from "./lib/run.ts";
 
 const args = process.argv.slice(2);
@@ -19,7 +20,7 @@ const peers = selectedPeers(args);
 console.log(`rss: ${counts.join("/")} services, settle ${settleMs / 1000} s, machine: ${machine()}`);
 
 const MB = (kb: number) => kb / 1024;
-const rows = [["services", "supervisor", "processes", "threads", "VmRSS MB", "RssAnon MB", "Pss MB", "RSS × sysg", "anon × sysg", "Pss × sysg"]];
+const rows = [["services", "supervisor", "processes", "threads", "VmRSS MB", "RssAnon MB", "Pss MB", "RSS × sysg", "anon × sysg", "Pss × sysg", "idle CPU %"]];
 
 for (const n of counts) {
   let base = { rss: NaN, anon: NaN, pss: NaN };
@@ -29,10 +30,14 @@ for (const n of counts) {
       const t = pollSync(() => inst.services().length >= n, 300_000, 5);
       if (t === null) {
         console.warn(`${peer.name}: only ${inst.services().length}/${n} services after 300 s; skipped`);
-        rows.push([String(n), peer.name, "–", "–", "timeout", "–", "–", "–", "–", "–"]);
+        rows.push([String(n), peer.name, "–", "–", "timeout", "–", "–", "–", "–", "–", "–"]);
         continue;
       }
+      const ticks = () => inst.supervisorPids().reduce((sum, p) => sum + cpuTicks(p), 0);
+      const c0 = ticks();
+      const s0 = performance.now();
       await delay(settleMs);
+      const cpu = (ticks() - c0) / 100 / ((performance.now() - s0) / 1000);
       const m = sumMemory(inst.supervisorPids());
       if (peer.name === "sysg") base = m;
       rows.push([
@@ -46,8 +51,9 @@ for (const n of counts) {
         ratio(m.rss, base.rss),
         ratio(m.anon, base.anon),
         ratio(m.pss, base.pss),
+        fmt(cpu * 100, 1),
       ]);
-      console.log(`${n} × ${peer.name}: RSS ${fmt(MB(m.rss), 1)} MB, anon ${fmt(MB(m.anon), 1)} MB, Pss ${fmt(MB(m.pss), 1)} MB (${m.processes} process(es))`);
+      console.log(`${n} × ${peer.name}: RSS ${fmt(MB(m.rss), 1)} MB, anon ${fmt(MB(m.anon), 1)} MB, Pss ${fmt(MB(m.pss), 1)} MB (${m.processes} process(es)), idle CPU ${fmt(cpu * 100, 1)} %`);
     } finally {
       await inst.stop();
     }

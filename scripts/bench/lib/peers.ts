@@ -300,7 +300,9 @@ function scannerPeer(name: "runit" | "s6", scanner: string, perService: string):
       const dir = tempDir(name);
       const base = join(dir, "sv");
       serviceDirs(base, n);
-      const s = startProcess(name === "runit" ? [scanner, "-P", base] : [scanner, base], { cwd: dir, logFile: join(dir, "out.log") });
+      // s6-svscan supervises at most 500 service dirs unless told otherwise (-c)
+      const argv = name === "runit" ? [scanner, "-P", base] : [scanner, "-c", String(Math.max(500, n + 10)), base];
+      const s = startProcess(argv, { cwd: dir, logFile: join(dir, "out.log") });
       const supervisors = () => childrenOf(s.pid).filter((p) => comm(p) === perService);
       return {
         peer: name,

@@ -51,6 +51,20 @@ export function startTime(pid: number): string | null {
   return s.slice(s.lastIndexOf(")") + 2).split(" ")[19] ?? null;
 }
 
+/** Parent pid (field 4 of stat), or null when gone. */
+export function parentPid(pid: number): number | null {
+  const s = read(`/proc/${pid}/stat`);
+  return s ? Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]) : null;
+}
+
+/** CPU time used so far, user + system, in clock ticks (fields 14 and 15 of stat; 100 per second). */
+export function cpuTicks(pid: number): number {
+  const s = read(`/proc/${pid}/stat`);
+  if (!s) return 0;
+  const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]);
+}
+
 /** State letter (R, S, Z…) or null when gone. */
 export function procState(pid: number): string | null {
   const s = read(`/proc/${pid}/stat`);
