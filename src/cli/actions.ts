@@ -20,10 +20,10 @@ export async function runAction<C extends ActionCommand>(
   const reply = await ask(paths, cmd, args, ACTION_TIMEOUT_MS);
   if (!reply.ok) {
     if (reply.error.code === "unknown_service") {
-      printError(`sysg ${cmd}: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
+      await printError(`sysg ${cmd}: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
     } else {
       const d = describeError(cmd, reply.error, paths);
-      printError(d.message, d.hint);
+      await printError(d.message, d.hint);
     }
     return 1;
   }

@@ -20,16 +20,16 @@ export default defineCommand({
     const paths = cliPaths(args);
     const window = parseDuration(args.window);
     if (!window.ok || window.value <= 0) {
-      printError(`sysg inspect: --window: expected a duration greater than 0 like "30s", "5m", "1h", got "${args.window}"`);
+      await printError(`sysg inspect: --window: expected a duration greater than 0 like "30s", "5m", "1h", got "${args.window}"`);
       return 2;
     }
     const reply = await ask(paths, "inspect", { name: args.name, window: window.value / 1000 }, 10_000);
     if (!reply.ok) {
       if (reply.error.code === "unknown_service") {
-        printError(`sysg inspect: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
+        await printError(`sysg inspect: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
       } else {
         const d = describeError("inspect", reply.error, paths);
-        printError(d.message, d.hint);
+        await printError(d.message, d.hint);
       }
       return 1;
     }

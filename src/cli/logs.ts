@@ -25,31 +25,31 @@ export default defineCommand({
     const paths = cliPaths(args);
     const kind = args.kind as LogKind;
     if (!KINDS.includes(kind)) {
-      printError(`sysg logs: -k/--kind: unknown kind "${args.kind}"`, `use one of ${KINDS.join(", ")}`);
+      await printError(`sysg logs: -k/--kind: unknown kind "${args.kind}"`, `use one of ${KINDS.join(", ")}`);
       return 2;
     }
     const n = Number(args.lines);
     if (!/^\d+$/.test(String(args.lines)) || !Number.isSafeInteger(n)) {
-      printError(`sysg logs: -l/--lines: expected a whole number of lines, got "${args.lines}"`, "e.g. -l 200");
+      await printError(`sysg logs: -l/--lines: expected a whole number of lines, got "${args.lines}"`, "e.g. -l 200");
       return 2;
     }
     const name = args.name as string | undefined;
     if (name !== undefined && kind === "supervisor") {
-      printError("sysg logs: -k supervisor shows the supervisor's own log, not a service's", `drop "${name}", or pick -k stdout|stderr|all`);
+      await printError("sysg logs: -k supervisor shows the supervisor's own log, not a service's", `drop "${name}", or pick -k stdout|stderr|all`);
       return 2;
     }
     const withLogs = servicesWithLogs(paths.logDir);
     let services: string[] = [];
     if (kind !== "supervisor") {
       if (name !== undefined && !withLogs.includes(name)) {
-        printError(
+        await printError(
           `sysg logs: no logs for "${name}" in ${paths.logDir}`,
           withLogs.length > 0 ? `services with logs: ${withLogs.join(", ")}` : "no service has written a log here yet",
         );
         return 1;
       }
       if (name === undefined && withLogs.length === 0) {
-        printError(`sysg logs: no service logs in ${paths.logDir}`, `start services with \`${modeCommand(paths)} start\` first`);
+        await printError(`sysg logs: no service logs in ${paths.logDir}`, `start services with \`${modeCommand(paths)} start\` first`);
         return 1;
       }
       services = name !== undefined ? [name] : withLogs;
@@ -57,7 +57,7 @@ export default defineCommand({
     const sources = logSources(paths.logDir, services, kind);
     const print = printer(args.json === true, name === undefined && kind !== "supervisor", services, wantColor(args.color, isatty(1)));
     const tail = tailLogs(sources, n);
-    for (const e of tail.errors) printError(`sysg logs: ${e.message}`, e.hint);
+    for (const e of tail.errors) await printError(`sysg logs: ${e.message}`, e.hint);
     print(tail.lines);
     if (!args.follow) return tail.errors.length > 0 ? 1 : 0;
     const stop = new AbortController();

@@ -19,7 +19,7 @@ export default defineCommand({
   async run({ args }): Promise<number> {
     const paths = cliPaths(args);
     if (paths.sys && process.geteuid?.() !== 0) {
-      printError("sysg purge --sys: permission denied: only root may stop the system supervisor and delete /var/lib/systemg", "run it as root (sudo sysg --sys purge)");
+      await printError("sysg purge --sys: permission denied: only root may stop the system supervisor and delete /var/lib/systemg", "run it as root (sudo sysg --sys purge)");
       return 1;
     }
     const said: string[] = [];
@@ -35,7 +35,7 @@ export default defineCommand({
         const why = done ? done.message : `sysg purge: the supervisor (pid ${sup.pid}) does not answer: ${ping.ok ? "" : ping.error.message}`;
         console.error(`${why}; stopping it by signal`);
         if (!(await kill(sup.pid, sup.startTime, budget))) {
-          printError(`sysg purge: the supervisor (pid ${sup.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); try again");
+          await printError(`sysg purge: the supervisor (pid ${sup.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); try again");
           return 1;
         }
         said.push(`stopped the supervisor (pid ${sup.pid}) by signal`);
@@ -49,7 +49,7 @@ export default defineCommand({
         rmSync(dir, { recursive: true, force: true });
         said.push(`removed ${dir}`);
       } catch (err) {
-        printError(`sysg purge: cannot remove ${dir}: ${err instanceof Error ? err.message : err}`, "check its permissions and try again");
+        await printError(`sysg purge: cannot remove ${dir}: ${err instanceof Error ? err.message : err}`, "check its permissions and try again");
         return 1;
       }
     }

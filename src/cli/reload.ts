@@ -20,7 +20,7 @@ export default defineCommand({
     if (args.config !== undefined) {
       const found = configForSupervisor(args.config, paths.sys);
       if (!found.ok) {
-        printError(`sysg reload: ${found.message}`, found.hint);
+        await printError(`sysg reload: ${found.message}`, found.hint);
         return 1;
       }
       config = found.path;

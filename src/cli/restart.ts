@@ -20,14 +20,14 @@ export default defineCommand({
   async run({ args, rawArgs }): Promise<number> {
     const paths = cliPaths(args);
     if (args.service !== undefined && args.config !== undefined) {
-      printError("sysg restart: -s and -c do not go together", "use -s NAME to restart one service, or -c FILE to apply a config");
+      await printError("sysg restart: -s and -c do not go together", "use -s NAME to restart one service, or -c FILE to apply a config");
       return 2;
     }
     let config: string | undefined;
     if (args.config !== undefined) {
       const found = configForSupervisor(args.config, paths.sys);
       if (!found.ok) {
-        printError(`sysg restart: ${found.message}`, found.hint);
+        await printError(`sysg restart: ${found.message}`, found.hint);
         return 1;
       }
       config = found.path;

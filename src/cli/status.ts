@@ -27,7 +27,7 @@ export default defineCommand({
     }
     const got = await getStatus(paths, query);
     if (!got.ok) {
-      printError(got.message, got.hint);
+      await printError(got.message, got.hint);
       return 1;
     }
     if (args.json) {

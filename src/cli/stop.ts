@@ -39,7 +39,7 @@ async function stopAll(paths: RuntimePaths, out: { json: boolean; color: boolean
       else console.error(`sysg stop: nothing to stop: no supervisor is running (${paths.controlSock})`);
       return 0;
     }
-    printError(done.message, done.hint);
+    await printError(done.message, done.hint);
     return 1;
   }
   // The supervisor recorded each unit's final state on its way out.
