@@ -232,7 +232,10 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   if (!init) process.on("SIGHUP", onHup);
-  const sampler = setInterval(() => history.sample(sup.snapshots(), liveProcesses()), SAMPLE_MS);
+  const sampler = setInterval(() => {
+    history.sample(sup.snapshots(), liveProcesses());
+    sup.refreshTrees();
+  }, SAMPLE_MS);
 
   report("info", null, `supervising ${config.order.length} service(s) from ${config.path} (pid ${process.pid})`);
   sup.start();

@@ -485,7 +485,7 @@ export class Supervisor {
     const what = describeExit(status);
     this.opts.report(clean ? "info" : "warn", u.svc.name, what);
     if (!restart) {
-      this.killLeftovers(u, clean);
+      if (!clean) setTimeout(this.killLeftovers(u), 0);
       if (clean) {
         this.setState(u, "exited");
         this.hook(u, "on_stop", "success", status);
@@ -495,9 +495,9 @@ export class Supervisor {
       }
       return;
     }
-    this.killLeftovers(u, false);
+    const sweep = this.killLeftovers(u);
     if (!clean) this.hook(u, "on_stop", "error", status);
-    this.scheduleRestart(u, what, status);
+    this.scheduleRestart(u, what, status, sweep);
   }
 
   /** A run that could not even start (exec failure, privilege step): counts as a failed run. */
@@ -513,13 +513,14 @@ export class Supervisor {
     this.scheduleRestart(u, reason, status);
   }
 
-  private scheduleRestart(u: Unit, reason: string, status: ExitStatus | null): void {
+  private scheduleRestart(u: Unit, reason: string, status: ExitStatus | null, sweep: () => void = () => {}): void {
     u.streak++;
     const max = u.svc.max_restarts;
     if (max !== null && u.streak > max) {
       const why = `${reason}; gave up after ${max} restart${max === 1 ? "" : "s"}`;
       this.opts.report("error", u.svc.name, why);
       this.setState(u, "failed", why);
+      setTimeout(sweep, 0);
       return;
     }
     const delay = backoffDelay(u.svc.backoff, u.svc.backoff_max, u.streak, this.opts.random);
@@ -528,18 +529,30 @@ export class Supervisor {
     const gen = u.gen;
     u.timer = setTimeout(() => {
       u.timer = null;
-      if (u.gen !== gen || u.state !== "crashed" || this.shuttingDown) return;
+      if (u.gen !== gen || u.state !== "crashed" || this.shuttingDown) {
+        sweep();
+        return;
+      }
       u.restarts++;
       this.launch(u);
+      sweep();
       // launch may already have failed synchronously (exec error), so read the state afresh
       this.hook(u, "on_restart", this.stateOf(u) === "failed" ? "error" : "success", status);
     }, delay);
   }
 
-  /** After the main process ended, members of its tree that linger are killed (not after a clean one-shot). */
-  private killLeftovers(u: Unit, clean: boolean): void {
-    if (clean || !u.tree) return;
-    u.tree.signalAll(this.opts.platform, "SIGKILL");
+  /**
+   * After the main process of a failed run ended, what lingers of it is killed: its process
+   * group at once (one syscall), and the rest of its tree by the returned sweep, which needs a
+   * /proc scan — the caller runs it after the restart is launched, so a crash→restart never
+   * waits for a scan of every process on the host.
+   */
+  private killLeftovers(u: Unit): () => void {
+    const tree = u.tree;
+    if (tree) this.opts.platform.kill(-tree.pgid, "SIGKILL");
+    return () => {
+      tree?.signalAll(this.opts.platform, "SIGKILL");
+    };
   }
 
   private clearTimers(u: Unit): void {
@@ -677,6 +690,15 @@ export class Supervisor {
     for (const n of next.order)
       actions.push({ name: n, action: changed.includes(n) ? "restarted" : added.includes(n) ? "started" : "unchanged" });
     return actions;
+  }
+
+  /**
+   * Learns who belongs to each running unit now (one shared /proc scan), so descendants that
+   * later leave the tree — setsid, re-parented to us when their parent dies — are still
+   * known members when their run crashes or stops. Called on the 1 Hz sampler tick.
+   */
+  refreshTrees(): void {
+    for (const u of this.units.values()) if (u.child && u.tree && !u.tree.rootReaped) u.tree.refresh();
   }
 
   /** Sends `signal` to the process group of every running unit (PID 1 forwarding, SPEC §9). */

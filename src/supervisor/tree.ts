@@ -23,7 +23,7 @@ export class ProcessTree {
   constructor(
     private readonly scan: ProcScan,
     private readonly root: number,
-    private readonly pgid: number,
+    readonly pgid: number,
   ) {}
 
   /** Adds every live process descending from the root or a known member, or in its group. */

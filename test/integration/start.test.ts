@@ -288,4 +288,21 @@ services:
     expect(await p.exited).toBe(0);
     expect(readdirSync(tmp)).toEqual([]);
   });
+
+  test("leftovers of a crashed run (even setsid ones) are killed around the restart", async () => {
+    sb = sandbox();
+    const cfg = sb.write(
+      "leftover.yaml",
+      `version: "1"\nservices:\n  crashy:\n    command: 'setsid sleep 300 & echo "child $!"; sleep 1.5; exit 1'\n    restart_policy: on-failure\n    backoff: 0s\n    max_restarts: 1\n`,
+    );
+    const p = spawnSysg(sb, ["start", "-c", cfg]);
+    await p.waitFor(/gave up after 1 restart/);
+    const children = [...p.output().matchAll(/crashy\s+\| child (\d+)/g)].map((m) => Number(m[1]));
+    expect(children.length).toBe(2);
+    await sleep(200);
+    expect(children.filter(alive)).toEqual([]);
+    p.signal("SIGINT");
+    expect(await p.exited).toBe(0);
+  });
 });
+
