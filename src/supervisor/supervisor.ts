@@ -109,6 +109,8 @@ export class Supervisor {
   private settledWaiters: { check: () => boolean; resolve: () => void }[] = [];
   private scheduling = false;
   private scheduleAgain = false;
+  /** hooks still running: shutdown waits for them (each is bounded by its own timeout) */
+  private readonly hooksRunning = new Set<Promise<void>>();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.config = opts.config;
@@ -563,7 +565,7 @@ export class Supervisor {
   }
 
   private hook(u: Unit, event: HookEvent, outcome: HookOutcome, status: ExitStatus | null = null): void {
-    runHook(
+    const running = runHook(
       u.svc,
       event,
       outcome,
@@ -575,6 +577,10 @@ export class Supervisor {
         report: (level, text) => this.opts.report(level, u.svc.name, text),
       },
     );
+    if (running) {
+      this.hooksRunning.add(running);
+      running.finally(() => this.hooksRunning.delete(running));
+    }
   }
 
   // ── stop ───────────────────────────────────────────────────────────────────
@@ -631,6 +637,8 @@ export class Supervisor {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await this.stopAll();
+    // on_stop hooks of the last stops run to completion (or their timeout), not into our exit
+    while (this.hooksRunning.size > 0) await Promise.all(this.hooksRunning);
   }
 
   /** Stops every unit (or the named ones); a unit stops only after all its dependents stopped. */
