@@ -7,6 +7,7 @@ import { openSync, constants as fs } from "node:fs";
 import type { Platform } from "../platform/types.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { ensureDirs } from "../runtime/paths.ts";
+import { envList } from "../supervisor/child.ts";
 
 export interface DaemonizeOptions {
   platform: Platform;
@@ -34,11 +35,9 @@ export async function daemonize(opts: DaemonizeOptions): Promise<DaemonizeOutcom
     return { ok: false, message: `cannot open ${paths.supervisorLog}: ${e instanceof Error ? e.message : String(e)}` };
   }
   const ready = platform.pipe();
-  const env: string[] = [];
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.push(`${k}=${v}`);
   const spawned = platform.spawn({
     argv: [...self(), "start", ...opts.args, "--notify-fd", "3"],
-    env,
+    env: envList(process.env as Record<string, string>),
     cwd: process.cwd(),
     stdin: -1,
     stdout: logFd,

@@ -2,15 +2,16 @@
 // SIGKILL at the pid sysg.pid records, only while that pid still has the recorded start time —
 // end any service process it left behind (pid.json, checked the same way), then delete the
 // state dir (and, under --sys, /var/log/systemg).
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { defineCommand } from "citty";
-import type { RuntimePaths } from "../runtime/paths.ts";
-import { descendants, isSameProcess, procTable } from "../runtime/proc.ts";
+import { isSameProcess } from "../runtime/proc.ts";
+import { stopRecordedServices } from "../supervisor/recover.ts";
 import { globalArgs } from "./args.ts";
 import { ask, cliPaths, printError } from "./client.ts";
+import { loadPlatform } from "./index.ts";
 import { liveSupervisor, shutdownBudgetMs, shutdownSupervisor, waitGone } from "./supervisor-stop.ts";
 
-/** Left-over service processes: how long SIGTERM gets before SIGKILL; and how long a SIGKILL may take. */
+/** How long a SIGKILLed supervisor may take to disappear. */
 const TERM_GRACE_MS = 5_000;
 
 export default defineCommand({
@@ -41,7 +42,7 @@ export default defineCommand({
         said.push(`stopped the supervisor (pid ${sup.pid}) by signal`);
       }
     }
-    const left = await endLeftovers(paths);
+    const left = await stopRecordedServices(paths, await loadPlatform());
     if (left > 0) said.push(`ended ${left} service process${left === 1 ? "" : "es"} left running`);
     for (const dir of paths.sys ? [paths.stateDir, paths.logDir] : [paths.stateDir]) {
       if (!existsSync(dir)) continue;
@@ -72,43 +73,4 @@ async function kill(pid: number, startTime: number, graceMs: number): Promise<bo
     if (await waitGone(pid, startTime, wait)) return true;
   }
   return false;
-}
-
-/** Service processes pid.json records that still run (same pid and start time): their groups
- *  and every descendant get SIGTERM, then SIGKILL. Returns how many main processes there were. */
-async function endLeftovers(paths: RuntimePaths): Promise<number> {
-  let records: Record<string, { pid?: unknown; pgid?: unknown; start_time?: unknown }>;
-  try {
-    records = JSON.parse(readFileSync(paths.pidJson, "utf8"));
-  } catch {
-    return 0;
-  }
-  const live = Object.values(records).filter(
-    (r): r is { pid: number; pgid: number; start_time: number } =>
-      typeof r.pid === "number" && typeof r.pgid === "number" && typeof r.start_time === "number" && isSameProcess(r.pid, r.start_time),
-  );
-  if (live.length === 0) return 0;
-  const table = procTable();
-  const targets = new Map<number, number>(); // pid → start time
-  for (const r of live) {
-    targets.set(r.pid, r.start_time);
-    for (const d of descendants(r.pid, table)) targets.set(d.pid, d.startTime);
-    for (const p of table) if (p.pgid === r.pgid && p.pid !== 1) targets.set(p.pid, p.startTime);
-  }
-  const signal = (sig: "SIGTERM" | "SIGKILL") => {
-    for (const [pid, start] of targets) {
-      if (!isSameProcess(pid, start)) continue;
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // gone meanwhile
-      }
-    }
-  };
-  const allGone = () => [...targets].every(([pid, start]) => !isSameProcess(pid, start));
-  signal("SIGTERM");
-  const deadline = Date.now() + TERM_GRACE_MS;
-  while (!allGone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (!allGone()) signal("SIGKILL");
-  return live.length;
 }

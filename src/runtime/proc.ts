@@ -78,15 +78,21 @@ export function procTable(): ProcStat[] {
   return table;
 }
 
-/** Every descendant of `pid` by parent links (setsid does not break them; re-parenting to a
- *  subreaper does). Pass `table` to reuse one scan for several questions. */
-export function descendants(pid: number, table: ProcStat[] = procTable()): ProcStat[] {
-  const children = new Map<number, ProcStat[]>();
+/** parent pid → its children, from one scan (shared by every tree walk over that scan). */
+export function childrenByParent<T extends { ppid: number }>(table: readonly T[]): Map<number, T[]> {
+  const children = new Map<number, T[]>();
   for (const e of table) {
     const list = children.get(e.ppid);
     if (list) list.push(e);
     else children.set(e.ppid, [e]);
   }
+  return children;
+}
+
+/** Every descendant of `pid` by parent links (setsid does not break them; re-parenting to a
+ *  subreaper does). Pass `table` to reuse one scan for several questions. */
+export function descendants(pid: number, table: ProcStat[] = procTable()): ProcStat[] {
+  const children = childrenByParent(table);
   const out: ProcStat[] = [];
   const queue = [pid];
   const seen = new Set<number>(queue);

@@ -6,7 +6,7 @@ import type { ResolvedConfig } from "../config/resolved.ts";
 import type { PeerCred } from "../platform/types.ts";
 import type { HandlerReply } from "../ipc/server.ts";
 import type { InspectResult, IpcRequest, StatusResult, StatusUnit, UnitAction } from "../ipc/protocol.ts";
-import { type ProcStat, procTable, readStat, startedAtMs } from "../runtime/proc.ts";
+import { type ProcStat, childrenByParent, procTable, readStat, startedAtMs } from "../runtime/proc.ts";
 import { readFileSync } from "node:fs";
 import type { History } from "./history.ts";
 import { healthOf, overallHealth } from "./states.ts";
@@ -201,8 +201,7 @@ function inspectResult(ctx: ControlContext, snap: UnitSnapshot, peer: PeerCred |
 }
 
 function processTree(pid: number, table: ProcStat[]): InspectResult["processes"] {
-  const children = new Map<number, ProcStat[]>();
-  for (const e of table) children.set(e.ppid, [...(children.get(e.ppid) ?? []), e]);
+  const children = childrenByParent(table);
   const root = table.find((e) => e.pid === pid);
   if (!root) return [];
   const out: InspectResult["processes"] = [];

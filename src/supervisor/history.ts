@@ -1,7 +1,7 @@
 // What `inspect` shows about the past: CPU/RSS of each unit's whole process tree sampled at
 // 1 Hz into fixed-size typed-array rings (memory stays flat however long the daemon runs), and
 // the last exits and restarts derived from the supervisor's state changes.
-import { type ProcStat, auxv } from "../runtime/proc.ts";
+import { type ProcStat, auxv, childrenByParent } from "../runtime/proc.ts";
 import type { UnitSnapshot } from "./supervisor.ts";
 
 /** 10 minutes at 1 Hz: the longest `inspect --window`. */
@@ -82,14 +82,8 @@ export class History {
   /** One sample of every running unit from one /proc scan. */
   sample(units: { name: string; pid: number | null }[], table: ProcStat[], now = Date.now()): void {
     // one parent map per tick: walking each unit's tree is then proportional to its size
-    const byPid = new Map<number, ProcStat>();
-    const children = new Map<number, ProcStat[]>();
-    for (const e of table) {
-      byPid.set(e.pid, e);
-      const list = children.get(e.ppid);
-      if (list) list.push(e);
-      else children.set(e.ppid, [e]);
-    }
+    const byPid = new Map(table.map((e) => [e.pid, e]));
+    const children = childrenByParent(table);
     for (const u of units) {
       if (u.pid === null) continue;
       const root = byPid.get(u.pid);

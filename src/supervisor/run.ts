@@ -17,7 +17,7 @@ import type { OutputSink } from "./child.ts";
 import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
 import { StatePersister } from "./persist.ts";
-import { stopAdopted, stopLeftovers } from "./recover.ts";
+import { stopAdopted, stopRecordedServices } from "./recover.ts";
 import { type Level, type PrivilegeHook, Supervisor } from "./supervisor.ts";
 
 /** Where the foreground supervisor shows lines and events (the CLI's PrefixedOutput). */
@@ -110,7 +110,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   };
 
   if (lock.value.previous) {
-    const n = await stopLeftovers(paths, platform, lock.value.previous);
+    const n = await stopRecordedServices(paths, platform);
     report(
       "warn",
       null,

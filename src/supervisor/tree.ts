@@ -3,6 +3,7 @@
 // child subreaper) after their parent died. Members are remembered with their start time so a
 // recycled pid is never signalled.
 import type { Platform } from "../platform/types.ts";
+import { childrenByParent } from "../runtime/proc.ts";
 
 export interface ProcEntry {
   pid: number;
@@ -73,10 +74,9 @@ const indexes = new WeakMap<ProcEntry[], TableIndex>();
 function indexOf(table: ProcEntry[]): TableIndex {
   let idx = indexes.get(table);
   if (idx) return idx;
-  idx = { byPid: new Map(), children: new Map(), groups: new Map() };
+  idx = { byPid: new Map(), children: childrenByParent(table), groups: new Map() };
   for (const e of table) {
     idx.byPid.set(e.pid, e);
-    push(idx.children, e.ppid, e);
     push(idx.groups, e.pgid, e);
   }
   indexes.set(table, idx);
