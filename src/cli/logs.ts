@@ -1,41 +1,59 @@
 // `sysg logs [NAME]`: reads the log files directly (no supervisor needed). With NAME, its last
-// N lines as stored (timestamp + text); without, every service's, interleaved by time and
-// prefixed with the colored name; -f keeps following, across rotation, until Ctrl-C.
+// N lines as stored (timestamp + text, stderr lines marked); without, every service's,
+// interleaved by time and prefixed with the colored name; --since/--until/--grep query every
+// file (logquery.ts); -f keeps following, across rotation and with the filters, until Ctrl-C.
 import { writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { defineCommand } from "citty";
-import { type LogKind, type LogLine, followLogs, logSources, servicesWithLogs, tailLogs } from "../runtime/logread.ts";
+import type { LogFilter } from "../runtime/logquery.ts";
+import { type LogKind, type LogLine, type TailResult, followLogs, logSources, servicesWithLogs, tailLogs } from "../runtime/logread.ts";
 import { globalArgs } from "./args.ts";
 import { cliPaths, modeCommand, printError } from "./client.ts";
-import { PrefixedOutput, wantColor } from "./output.ts";
+import { PrefixedOutput, paint, wantColor } from "./output.ts";
 
 const KINDS: LogKind[] = ["stdout", "stderr", "all", "supervisor"];
 
 export default defineCommand({
-  meta: { name: "logs", description: "Show the logs of one service, or of every service interleaved (-f to follow)" },
+  meta: { name: "logs", description: "Show, search and follow the logs of one service or of every service (interleaved)" },
   args: {
     ...globalArgs,
     name: { type: "positional", required: false, description: "Service name (default: every service)", valueHint: "name" },
-    lines: { type: "string", alias: "l", default: "50", description: "How many lines to show first", valueHint: "n" },
-    follow: { type: "boolean", alias: "f", description: "Keep printing new lines (Ctrl-C stops)" },
-    kind: { type: "string", alias: "k", default: "all", description: "stdout|stderr|all|supervisor", valueHint: "kind" },
+    service: { type: "string", alias: "s", description: "Service name (same as NAME)", valueHint: "name" },
+    lines: { type: "string", alias: "l", description: "How many lines to show first (default 50; with a filter: every match)", valueHint: "n" },
+    follow: { type: "boolean", alias: "f", description: "Keep printing new (matching) lines (Ctrl-C stops)" },
+    stream: { type: "string", alias: ["k", "kind"], default: "all", description: "stdout|stderr|all|supervisor", valueHint: "stream" },
+    since: { type: "string", description: 'Lines from this time on: "10m" (ago), "today", "2026-12-01T10:00" (local), ISO with zone', valueHint: "time" },
+    until: { type: "string", description: "Lines up to this time (same forms as --since)", valueHint: "time" },
+    grep: { type: "string", alias: "g", description: "Only lines whose text matches this regular expression (JavaScript syntax)", valueHint: "regex" },
+    "ignore-case": { type: "boolean", alias: "i", description: "--grep ignores case" },
     json: { type: "boolean", description: "One JSON object per line: {service, stream, ts, text}" },
   },
   async run({ args }): Promise<number> {
     const paths = cliPaths(args);
-    const kind = args.kind as LogKind;
+    const kind = args.stream as LogKind;
     if (!KINDS.includes(kind)) {
-      await printError(`sysg logs: -k/--kind: unknown kind "${args.kind}"`, `use one of ${KINDS.join(", ")}`);
+      await printError(`sysg logs: --stream: unknown stream "${args.stream}"`, `use one of ${KINDS.join(", ")}`);
       return 2;
     }
-    const n = Number(args.lines);
-    if (!/^\d+$/.test(String(args.lines)) || !Number.isSafeInteger(n)) {
+    const limit = args.lines === undefined ? undefined : Number(args.lines);
+    if (limit !== undefined && (!/^\d+$/.test(String(args.lines)) || !Number.isSafeInteger(limit))) {
       await printError(`sysg logs: -l/--lines: expected a whole number of lines, got "${args.lines}"`, "e.g. -l 200");
       return 2;
     }
-    const name = args.name as string | undefined;
+    const filter = await parseFilter(args);
+    if (filter === null) return 2;
+    if (args.follow && filter.until !== undefined) {
+      await printError("sysg logs: --until and -f contradict: no new line can be older than --until", "drop one of them");
+      return 2;
+    }
+    const positional = args.name as string | undefined;
+    if (positional !== undefined && args.service !== undefined && positional !== args.service) {
+      await printError(`sysg logs: two service names: "${positional}" and -s "${args.service}"`, "give one");
+      return 2;
+    }
+    const name = positional ?? (args.service as string | undefined);
     if (name !== undefined && kind === "supervisor") {
-      await printError("sysg logs: -k supervisor shows the supervisor's own log, not a service's", `drop "${name}", or pick -k stdout|stderr|all`);
+      await printError("sysg logs: --stream supervisor shows the supervisor's own log, not a service's", `drop "${name}", or pick --stream stdout|stderr|all`);
       return 2;
     }
     const withLogs = servicesWithLogs(paths.logDir);
@@ -55,17 +73,43 @@ export default defineCommand({
       services = name !== undefined ? [name] : withLogs;
     }
     const sources = logSources(paths.logDir, services, kind);
-    const print = printer(args.json === true, name === undefined && kind !== "supervisor", services, wantColor(args.color, isatty(1)));
-    const tail = tailLogs(sources, n);
-    for (const e of tail.errors) await printError(`sysg logs: ${e.message}`, e.hint);
-    print(tail.lines);
-    if (!args.follow) return tail.errors.length > 0 ? 1 : 0;
+    const print = printer({
+      json: args.json === true,
+      prefixed: name === undefined && kind !== "supervisor",
+      marked: kind === "all",
+      services,
+      color: wantColor(args.color, isatty(1)),
+    });
+    const filtered = filter.since !== undefined || filter.until !== undefined || filter.grep !== undefined;
+    let cursors: TailResult["cursors"];
+    let failed = false;
+    if (filtered) {
+      const { queryLogs } = await import("../runtime/logquery.ts");
+      const q = queryLogs(sources, filter);
+      for (const e of q.errors) await printError(`sysg logs: ${e.message}`, e.hint);
+      failed = q.errors.length > 0;
+      cursors = q.cursors;
+      if (limit === undefined) {
+        for (const batch of q.batches) print(batch);
+      } else {
+        print(lastOf(q.batches, limit));
+      }
+    } else {
+      const tail = tailLogs(sources, limit ?? 50);
+      for (const e of tail.errors) await printError(`sysg logs: ${e.message}`, e.hint);
+      failed = tail.errors.length > 0;
+      cursors = tail.cursors;
+      print(tail.lines);
+    }
+    if (!args.follow) return failed ? 1 : 0;
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
+    const keep = (l: LogLine) =>
+      (filter.grep === undefined || filter.grep.test(l.text)) && (filter.since === undefined || l.ts === null || l.ts >= filter.since);
     try {
-      for await (const batch of followLogs(sources, tail.cursors, { signal: stop.signal })) print(batch);
+      for await (const batch of followLogs(sources, cursors, { signal: stop.signal })) print(filtered ? batch.filter(keep) : batch);
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -74,20 +118,73 @@ export default defineCommand({
   },
 });
 
+/** --since, --until, --grep as a LogFilter; null after printing what is wrong. */
+async function parseFilter(args: { since?: string; until?: string; grep?: string; "ignore-case"?: boolean }): Promise<LogFilter | null> {
+  const filter: LogFilter = {};
+  if (args.since !== undefined || args.until !== undefined) {
+    const { parseTimeBound, TIME_FORMS } = await import("./logs-time.ts");
+    for (const key of ["since", "until"] as const) {
+      const text = args[key];
+      if (text === undefined) continue;
+      const t = parseTimeBound(text);
+      if (!t.ok) {
+        await printError(`sysg logs: --${key}: ${t.message}`, `e.g. ${TIME_FORMS}`);
+        return null;
+      }
+      filter[key] = t.value;
+    }
+    if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
+      await printError(`sysg logs: --since (${args.since}) is later than --until (${args.until})`, "swap them");
+      return null;
+    }
+  }
+  if (args.grep !== undefined) {
+    try {
+      filter.grep = new RegExp(args.grep, args["ignore-case"] ? "i" : "");
+    } catch (err) {
+      await printError(`sysg logs: --grep: ${err instanceof Error ? err.message : String(err)}`, 'a JavaScript regular expression, e.g. "timeout|refused"');
+      return null;
+    }
+  }
+  return filter;
+}
+
+/** The last `n` lines of a stream of batches. */
+function lastOf(batches: Iterable<LogLine[]>, n: number): LogLine[] {
+  if (n === 0) {
+    for (const _ of batches);
+    return [];
+  }
+  let kept: LogLine[] = [];
+  for (const batch of batches) {
+    kept = kept.concat(batch.length > n ? batch.slice(-n) : batch);
+    if (kept.length > 2 * n) kept = kept.slice(-n);
+  }
+  return kept.slice(-n);
+}
+
 /** The line as stored: ISO timestamp (when it had one), a space, the text. */
 export function asStored(line: LogLine): string {
   return line.ts === null ? line.text : `${new Date(line.ts).toISOString()} ${line.text}`;
 }
 
-function printer(json: boolean, prefixed: boolean, services: string[], color: boolean): (lines: LogLine[]) => void {
-  if (json) {
+/** How stderr lines are told apart on a terminal (--json has the "stream" field). */
+export const STDERR_MARK = "[stderr]";
+
+function printer(o: { json: boolean; prefixed: boolean; marked: boolean; services: string[]; color: boolean }): (lines: LogLine[]) => void {
+  if (o.json) {
     return (lines) =>
       write(lines.map((l) => JSON.stringify({ service: l.service, stream: l.stream, ts: l.ts === null ? null : new Date(l.ts).toISOString(), text: l.text })));
   }
-  if (!prefixed) return (lines) => write(lines.map(asStored));
-  const out = new PrefixedOutput(services, color);
+  const mark = paint(o.color, 31, STDERR_MARK);
+  const shown = (l: LogLine) => {
+    if (!o.marked || l.stream !== "stderr") return asStored(l);
+    return l.ts === null ? `${mark} ${l.text}` : `${new Date(l.ts).toISOString()} ${mark} ${l.text}`;
+  };
+  if (!o.prefixed) return (lines) => write(lines.map(shown));
+  const out = new PrefixedOutput(o.services, o.color);
   return (lines) => {
-    for (const l of lines) out.line(l.service, asStored(l));
+    for (const l of lines) out.line(l.service, shown(l));
     out.flush();
   };
 }

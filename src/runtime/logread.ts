@@ -135,7 +135,7 @@ function tailSource(src: LogSource, n: number): { lines: LogLine[]; cursor: Curs
 
 /** The live file, or — caught between the rename and re-creation of a rotation, or after the
  *  live file was removed — the newest rotated one; null when there is neither. */
-function openNewest(path: string): { fd: number; path: string } | null | { error: unknown } {
+export function openNewest(path: string): { fd: number; path: string } | null | { error: unknown } {
   for (const p of [path, `${path}.1`]) {
     try {
       return { fd: openSync(p, "r"), path: p };
@@ -147,7 +147,7 @@ function openNewest(path: string): { fd: number; path: string } | null | { error
 }
 
 /** Offset just after the last newline before `size` (0 if none). */
-function lastLineEnd(fd: number, size: number): number {
+export function lastLineEnd(fd: number, size: number): number {
   const buf = Buffer.allocUnsafe(Math.min(BLOCK, size));
   for (let end = size; end > 0; ) {
     const start = Math.max(0, end - BLOCK);
@@ -192,7 +192,7 @@ function lastLines(fd: number, end: number, want: number): Buffer[] {
 /** Opens `<path>.1`, `.2`, … in turn, newest first. A writer rotating meanwhile moves files
  *  up one slot at a time, from the oldest, so the scan may meet one empty slot or see a file
  *  twice: it steps over a single gap and skips files it has already returned. */
-class RotatedScan {
+export class RotatedScan {
   private k = 0;
   private readonly seen = new Set<string>();
 
@@ -226,7 +226,7 @@ class RotatedScan {
   }
 }
 
-function readAt(fd: number, buf: Buffer, pos: number, len: number): number {
+export function readAt(fd: number, buf: Buffer, pos: number, len: number): number {
   let got = 0;
   while (got < len) {
     const n = readSync(fd, buf, got, len - got, pos + got);
@@ -236,7 +236,7 @@ function readAt(fd: number, buf: Buffer, pos: number, len: number): number {
   return got;
 }
 
-function sameFile(path: string, st: { dev: number; ino: number }): boolean {
+export function sameFile(path: string, st: { dev: number; ino: number }): boolean {
   try {
     const now = statSync(path);
     return now.ino === st.ino && now.dev === st.dev;
@@ -253,7 +253,7 @@ function parseLine(src: LogSource, b: Buffer): LogLine {
 }
 
 /** Stable merge by timestamp; a line without one keeps the time of the line before it. */
-function mergeByTime(perSource: LogLine[][]): LogLine[] {
+export function mergeByTime(perSource: LogLine[][]): LogLine[] {
   if (perSource.length === 1) return perSource[0]!;
   const keyed: { line: LogLine; key: number }[] = [];
   for (const lines of perSource) {

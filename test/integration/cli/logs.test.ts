@@ -115,4 +115,80 @@ describe("sysg logs", () => {
       .map((l) => l.slice(25));
     expect(seen).toEqual(["before 0", ...Array.from({ length: total }, (_, i) => `after ${i + 1}`)]);
   });
+
+  test("stderr lines carry a marker when both streams are shown; --json names the stream", () => {
+    sb = sandbox();
+    const dir = logDir(sb);
+    const out = open(dir, "web_stdout.log");
+    const err = open(dir, "web_stderr.log");
+    write(out, "ok", 1);
+    write(err, "bad", 2);
+    out.close();
+    err.close();
+    expect(run(sb, ["logs", "web"]).stdout).toBe("2026-11-23T10:00:00.001Z ok\n2026-11-23T10:00:00.002Z [stderr] bad\n");
+    expect(run(sb, ["logs", "web", "--stream", "stderr"]).stdout).toBe("2026-11-23T10:00:00.002Z bad\n");
+    expect(run(sb, ["logs"]).stdout).toBe("web  | 2026-11-23T10:00:00.001Z ok\nweb  | 2026-11-23T10:00:00.002Z [stderr] bad\n");
+    const colored = run(sb, ["logs", "web"], { env: { NO_COLOR: "" } });
+    expect(colored.stdout).not.toContain("\x1b[");
+  });
+
+  test("--since/--until/--grep across rotated files, newest last, -s NAME, -l keeps the last matches", () => {
+    sb = sandbox();
+    const dir = logDir(sb);
+    const log = open(dir, "api_stdout.log", 2000, 100);
+    const err = open(dir, "api_stderr.log");
+    for (let i = 0; i < 600; i++) write(log, `${i % 10 === 0 ? "ERROR" : "info"} request ${i}`, i * 1000);
+    write(err, "ERROR from stderr", 300_500);
+    log.close();
+    err.close();
+    const at = (ms: number) => new Date(T0 + ms).toISOString();
+    const r = run(sb, ["logs", "-s", "api", "--since", at(100_000), "--until", at(400_000), "--grep", "^ERROR", "--stream", "all"]);
+    expect(r.code).toBe(0);
+    const want: string[] = [];
+    for (let i = 100; i <= 400; i += 10) {
+      want.push(`${at(i * 1000)} ERROR request ${i}`);
+      if (i === 300) want.push(`${at(300_500)} [stderr] ERROR from stderr`);
+    }
+    expect(r.stdout.trim().split("\n")).toEqual(want);
+    const last2 = run(sb, ["logs", "api", "--grep", "ERROR", "-k", "stdout", "-l", "2", "--json"]);
+    expect(last2.stdout.trim().split("\n").map((l) => JSON.parse(l).text)).toEqual(["ERROR request 580", "ERROR request 590"]);
+    const ci = run(sb, ["logs", "api", "--grep", "error request 59", "-i"]);
+    expect(ci.stdout).toBe(`${at(590_000)} ERROR request 590\n`);
+    expect(run(sb, ["logs", "api", "--since", at(700_000)]).stdout).toBe("");
+  });
+
+  test("bad --since/--grep and --until with -f are usage errors (exit 2) naming the flag", () => {
+    sb = sandbox();
+    open(logDir(sb), "api_stdout.log").close();
+    const since = run(sb, ["logs", "--since", "soonish"]);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toContain('--since: cannot read "soonish" as a time');
+    const grep = run(sb, ["logs", "--grep", "(unclosed"]);
+    expect(grep.code).toBe(2);
+    expect(grep.stderr).toContain("--grep:");
+    expect(run(sb, ["logs", "-f", "--until", "10m"]).code).toBe(2);
+    expect(run(sb, ["logs", "--since", "1m", "--until", "2h"]).code).toBe(2);
+    expect(run(sb, ["logs", "a", "-s", "b"]).code).toBe(2);
+  });
+
+  test("-f keeps applying --grep to new lines, across rotation", async () => {
+    sb = sandbox();
+    const dir = logDir(sb);
+    const log = open(dir, "web_stdout.log", 300, 50);
+    write(log, "keep 0", 0);
+    write(log, "drop 0", 0);
+    const follower = spawnSysg(sb, ["logs", "web", "-f", "--grep", "^keep"]);
+    await follower.waitFor(/keep 0\n/);
+    for (let i = 1; i <= 100; i++) {
+      write(log, `drop ${i}`, i);
+      write(log, `keep ${i}`, i);
+      if (i % 20 === 0) await sleep(30);
+    }
+    log.close();
+    await follower.waitFor(/keep 100\n/, 10_000);
+    follower.signal("SIGINT");
+    expect(await follower.exited).toBe(0);
+    const seen = follower.output().trim().split("\n").map((l) => l.slice(25));
+    expect(seen).toEqual(Array.from({ length: 101 }, (_, i) => `keep ${i}`));
+  });
 });
