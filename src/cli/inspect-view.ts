@@ -1,6 +1,7 @@
 // The human view of an InspectResult: the unit's line, its config in short, the process tree,
 // CPU/RSS sparklines over the window, recent exits and restarts, cron history.
 import type { InspectResult, ProcessNode } from "../ipc/protocol.ts";
+import { commandText } from "../config/command.ts";
 import { paint } from "./output.ts";
 import { sparkline, timeSlots } from "./sparkline.ts";
 import { HEALTH_COLOR } from "./status-view.ts";
@@ -28,7 +29,7 @@ export function renderInspect(r: InspectResult, opts: { color: boolean; width: n
     const ms = (n: number) => formatMs(n);
     out.push("", bold("Config"));
     const rows: [string, string][] = [
-      ["command", c.command],
+      ["command", commandText(c.command)],
       ["working_dir", c.working_dir],
       ["restart", `${c.restart_policy}, backoff ${ms(c.backoff)}..${ms(c.backoff_max)}, max_restarts ${c.max_restarts ?? "unlimited"}`],
       ["stop", `${c.stop_signal}, then SIGKILL after ${ms(c.stop_timeout)}`],

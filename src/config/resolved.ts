@@ -34,7 +34,8 @@ export type ResolvedLogs = Static<typeof ResolvedLogs>;
 
 export const ResolvedService = Type.Object({
   name: Type.String(),
-  command: Type.String(),
+  /** a string (see config/command.ts for when it runs through a shell) or an argv list */
+  command: Type.Union([Type.String(), Type.Array(Type.String())]),
   /** absolute */
   working_dir: Type.String(),
   /** the complete environment of the child (inherited + files + vars) */

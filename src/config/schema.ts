@@ -57,6 +57,11 @@ const Size = value<string | number>("sysg.Size");
 const CountLimit = value<string | number>("sysg.CountLimit");
 const AbsolutePath = value<string>("sysg.AbsolutePath");
 const Command = Type.String({ minLength: 1, expected: "a shell command" });
+/** A service's command: a string (split into words, or run by /bin/sh -c when it needs a shell) or an argv list, exec'd as is. */
+const ServiceCommand = Type.Union(
+  [Command, Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })],
+  { expected: "a command line or a non-empty list of arguments" },
+);
 const Path = Type.String({ minLength: 1, expected: "a path" });
 const Id = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })], {
   expected: "a name or a numeric id",
@@ -176,7 +181,7 @@ export const RawIsolation = Type.Object(
 
 export const RawService = Type.Object(
   {
-    command: Command,
+    command: ServiceCommand,
     working_dir: opt(Path),
     env: opt(RawEnv),
     restart_policy: opt(Type.Union([Type.Literal("always"), Type.Literal("on-failure"), Type.Literal("never")])),

@@ -2,6 +2,7 @@
 // platform, and an `exit` promise that settles once the child is reaped and its output drained.
 // Services, hooks, skip commands and exec probes all start children here, so the one reaper
 // owns every exit code.
+import { type Command, SHELL, commandArgv } from "../config/command.ts";
 import type { ExitStatus, Platform, SpawnSpec, SpawnStep } from "../platform/types.ts";
 
 /** Where a child's output stream goes (a log file, or a line matcher for probes). */
@@ -14,7 +15,8 @@ export interface OutputSink {
 }
 
 export interface ChildOptions {
-  command: string;
+  /** exec'd directly when it is a plain command or a list, else through /bin/sh -c (config/command.ts) */
+  command: Command;
   env: Record<string, string>;
   cwd: string;
   stdout?: OutputSink;
@@ -38,6 +40,8 @@ export interface SpawnFailure {
 
 /** How long an exit waits for the pipes: a daemonised grandchild may hold them open forever. */
 const DRAIN_WAIT_MS = 200;
+/** execve's "not an executable format": a script without #! line, which sh would have run */
+const ENOEXEC = 8;
 
 export function envList(env: Record<string, string>): string[] {
   const out: string[] = [];
@@ -49,11 +53,19 @@ export function startChild(
   platform: Platform,
   opts: ChildOptions,
 ): { ok: true; child: Child } | { ok: false; error: SpawnFailure } {
+  return spawnArgv(platform, opts, commandArgv(opts.command));
+}
+
+function spawnArgv(
+  platform: Platform,
+  opts: ChildOptions,
+  argv: string[],
+): { ok: true; child: Child } | { ok: false; error: SpawnFailure } {
   const out = opts.stdout ? platform.pipe() : null;
   const err = opts.stderr ? platform.pipe() : null;
   const outcome = platform.spawn({
     ...opts.extra,
-    argv: ["/bin/sh", "-c", opts.command],
+    argv,
     env: envList(opts.env),
     cwd: opts.cwd,
     stdin: -1,
@@ -66,6 +78,10 @@ export function startChild(
   if (!outcome.ok) {
     if (out) platform.close(out.read);
     if (err) platform.close(err.read);
+    // A string command that is a script without a #! line: run it the way the shell would have.
+    if (outcome.step === "exec" && outcome.errno === ENOEXEC && typeof opts.command === "string" && argv[0] !== SHELL) {
+      return spawnArgv(platform, opts, [SHELL, "-c", opts.command]);
+    }
     return { ok: false, error: { step: outcome.step, errno: outcome.errno, message: outcome.message } };
   }
   const drains: Promise<void>[] = [];
