@@ -156,7 +156,8 @@ describe("structure", () => {
       message: 'expected a map of keys to values, got "./server"',
     });
     expect(await only("services:\n  web: {}\n")).toEqual({ path: "services.web.command", message: 'missing required key "command"' });
-    expect((await only("services:\n  web: { command: '' }\n")).message).toBe("must not be empty; expected a shell command");
+    expect((await only("services:\n  web: { command: '' }\n")).message).toBe('expected a command line or a non-empty list of arguments, got ""');
+    expect((await only("services:\n  web: { command: [] }\n")).message).toBe("must not be an empty list; expected at least one entry");
   });
   test("service names", async () => {
     expect(await only("services:\n  'my web':\n    command: x\n")).toEqual({
@@ -262,9 +263,9 @@ extra: true
     ]);
   });
   test("no duplicates and no follow-on noise", async () => {
-    const errors = await fx.bad("services:\n  web:\n    command: [a]\n    limits: 5\n    isolation: { seccomp: [1, 2] }\n");
+    const errors = await fx.bad("services:\n  web:\n    command: [a, 1]\n    limits: 5\n    isolation: { seccomp: [1, 2] }\n");
     expect(errors.map((e) => e.path)).toEqual([
-      "services.web.command",
+      "services.web.command[1]",
       "services.web.limits",
       "services.web.isolation.seccomp[0]",
       "services.web.isolation.seccomp[1]",
