@@ -80,7 +80,7 @@ describe("resolveProgram: where argv[0] would be found", () => {
       expect(resolveProgram(["sleep", "1"], "/bin:/usr/bin", dir)?.ok).toBe(true);
       const missing = resolveProgram("nosuch-i11-prog", dir, "/");
       expect(missing).toEqual({ ok: false, reason: "not-found", tried: [join(dir, "nosuch-i11-prog")] });
-      expect(resolveProgram("plain", dir, "/")).toMatchObject({ ok: false, reason: "not-executable" });
+      expect(resolveProgram("plain", dir, "/")).toEqual({ ok: false, reason: "not-executable", tried: [join(dir, "plain")] });
       expect(resolveProgram("nosuch | cat", dir, "/")).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
