@@ -28,6 +28,7 @@
 
 #include "init.h"
 #include "raw.h"
+#include "userns.h"
 
 _Static_assert(offsetof(struct sysg_spawn_spec, caps) == 40, "spawn spec layout");
 _Static_assert(offsetof(struct sysg_spawn_spec, flags) == 48, "spawn spec layout");
@@ -52,6 +53,8 @@ struct child {
   int search;             /* argv[0] has no '/' */
   int errfd;              /* fork path: where a failing child writes {step, errno}; else -1 */
   char *listen_pid;       /* SYSG_LISTEN_PID: the env slot "LISTEN_PID=" + room for the digits */
+  uint32_t outer_uid;     /* the supervisor's euid/egid: what SYSG_USERNS_MAP maps root to */
+  uint32_t outer_gid;
   volatile int32_t step;  /* vfork path: written by a failing child before it exits */
   volatile int32_t err;
 };
@@ -244,6 +247,7 @@ __attribute__((noreturn)) static void become_service(struct child *c) {
   if (f & SYSG_GROUPS) STEP(c, STEP_GROUPS, raw2(SYS_setgroups, s->ngroups, s->groups));
   if (f & SYSG_GID) STEP(c, STEP_GID, raw3(SYS_setresgid, s->gid, s->gid, s->gid));
   if (f & SYSG_UID) STEP(c, STEP_UID, raw3(SYS_setresuid, s->uid, s->uid, s->uid));
+  if (f & SYSG_USERNS_AFTER_UID) STEP(c, STEP_USERNS, sysg_enter_user_namespace(s));
   if (f & SYSG_CAPS) {
     STEP(c, STEP_CAPABILITIES, set_capabilities(s->caps));
     STEP(c, STEP_AMBIENT, raise_ambient(s->caps));
@@ -278,6 +282,7 @@ static int vfork_child(void *arg) {
   STEP(c, STEP_SIGNALS, set_signal_mask(0));
   STEP(c, STEP_SESSION, enter_session(c->spec));
   if (c->spec->namespaces) STEP(c, STEP_NAMESPACE, raw1(SYS_unshare, c->spec->namespaces));
+  if (c->spec->flags & SYSG_USERNS_MAP) STEP(c, STEP_USERNS, sysg_map_user_namespace(c->outer_uid, c->outer_gid));
   prepare_process(c);
   become_service(c);
 }
@@ -288,6 +293,7 @@ static int pidns_child(void *arg) {
   struct child *c = arg;
   STEP(c, STEP_SIGNALS, reset_signal_dispositions());
   STEP(c, STEP_SESSION, enter_session(c->spec));
+  if (c->spec->flags & SYSG_USERNS_MAP) STEP(c, STEP_USERNS, sysg_map_user_namespace(c->outer_uid, c->outer_gid));
   prepare_process(c);
   long service = raw5(SYS_clone, SIGCHLD, 0, 0, 0, 0); /* a plain fork, without atfork handlers */
   if (service < 0) fail(c, STEP_FORK, service);
@@ -392,7 +398,7 @@ static int spawn_in_pid_namespace(struct child *c) {
 }
 
 EXPORT int sysg_spawn(const struct sysg_spawn_spec *spec, struct sysg_spawn_result *out) {
-  struct child c = {.spec = spec, .errfd = -1};
+  struct child c = {.spec = spec, .errfd = -1, .outer_uid = geteuid(), .outer_gid = getegid()};
   out->pid = -1;
   out->err = 0;
   if (spec->argc < 1 || spec->envc < 0 || spec->npass < 0 || spec->npass > MAX_PASS_FDS) {

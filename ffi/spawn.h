@@ -19,13 +19,17 @@ enum {
   SYSG_NO_NEW_PRIVS = 1 << 8,
   SYSG_AFFINITY = 1 << 9,
   SYSG_LISTEN_PID = 1 << 10, /* add LISTEN_PID=<the service's own pid> to its env (sd_listen_fds) */
+  /* isolation.user (userns.c): CLONE_NEWUSER is in `namespaces`; map root inside to our uid */
+  SYSG_USERNS_MAP = 1 << 24,
+  /* isolation.user for a root supervisor: create the user namespace after the uid switch */
+  SYSG_USERNS_AFTER_UID = 1 << 25,
 };
 
 /* The child's setup steps; numbering = index in SpawnStep of src/platform/types.ts. */
 enum sysg_step {
   STEP_FORK, STEP_SIGNALS, STEP_SESSION, STEP_NAMESPACE, STEP_LIMITS, STEP_NICE, STEP_AFFINITY,
   STEP_CGROUP, STEP_CAPABILITIES, STEP_GROUPS, STEP_GID, STEP_UID, STEP_AMBIENT, STEP_NO_NEW_PRIVS,
-  STEP_STDIO, STEP_FDS, STEP_CHDIR, STEP_UMASK, STEP_EXEC,
+  STEP_STDIO, STEP_FDS, STEP_CHDIR, STEP_UMASK, STEP_EXEC, STEP_USERNS,
 };
 
 struct sysg_rlimit {

@@ -22,7 +22,8 @@ export type SpawnStep =
   | "fds"
   | "chdir"
   | "umask"
-  | "exec";
+  | "exec"
+  | "userns";
 
 /** Everything the child does before exec, as plain data. Privilege fields arrive with --sys. */
 export interface SpawnSpec {
@@ -66,6 +67,12 @@ export interface SpawnSpec {
   noNewPrivileges?: boolean;
   /** socket activation: the child sets LISTEN_PID to its own pid (only it knows it) before exec */
   listenPid?: boolean;
+  /** isolation.user: a user namespace where the service is root inside and its account outside
+   *  (setgroups "deny", uid_map "0 <uid> 1", gid_map "0 <gid> 1"). "with-namespaces":
+   *  CLONE_NEWUSER is in `namespaces` and root inside maps to the supervisor's euid/egid (what an
+   *  unprivileged supervisor needs to create the other namespaces); "after-uid": the child
+   *  creates it after its uid/gid switch, mapping root to the service's account. */
+  userns?: "with-namespaces" | "after-uid";
 }
 
 export type SpawnOutcome =

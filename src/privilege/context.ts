@@ -49,7 +49,7 @@ export interface PrivilegeOptions {
 /** The SpawnSpec fields this module decides. */
 export type PrivilegeSpec = Pick<
   SpawnSpec,
-  "uid" | "gid" | "groups" | "capabilities" | "namespaces" | "rlimits" | "nice" | "cpuAffinity" | "noNewPrivileges" | "umask"
+  "uid" | "gid" | "groups" | "capabilities" | "namespaces" | "rlimits" | "nice" | "cpuAffinity" | "noNewPrivileges" | "umask" | "userns"
 >;
 
 export interface PrivilegeContext {
@@ -283,7 +283,6 @@ function resolveIsolation(
   if (!iso) return;
   const base = `services.${service.name}.isolation`;
   const root = opts.euid === 0;
-  const switches = spec.uid !== undefined || spec.gid !== undefined || spec.groups !== undefined;
 
   const available = (ns: string) => existsSync(join(host.nsDir, ns));
   const missing = (key: string, ns: string) =>
@@ -292,11 +291,13 @@ function resolveIsolation(
   let userNs = false;
   if (iso.user === true) {
     if (!available("user")) missing("user", "user");
-    // Inside a fresh user namespace no uid or gid is mapped, so setgroups/setgid/setuid would fail.
-    else if (switches) warnings.push(`${base}.user not applied: it cannot be combined with user/group switching yet`);
     else userNs = true;
   }
-  let flags = userNs ? NAMESPACES.user.flag : 0;
+  // Root creates the other namespaces itself and the user namespace last, after the switch to
+  // the service's account, so root inside maps to that account; unprivileged, the user
+  // namespace must come first (it is what permits the others) and maps to our own uid.
+  if (userNs) spec.userns = root ? "after-uid" : "with-namespaces";
+  let flags = userNs && !root ? NAMESPACES.user.flag : 0;
   for (const key of ["network", "mount", "pid"] as const) {
     if (iso[key] !== true) continue;
     const { flag, ns } = NAMESPACES[key];

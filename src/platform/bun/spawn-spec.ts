@@ -13,6 +13,7 @@ const OFF = {
 const FLAG = {
   session: 1 << 0, umask: 1 << 1, nice: 1 << 2, cgroup: 1 << 3, caps: 1 << 4, groups: 1 << 5, gid: 1 << 6,
   uid: 1 << 7, noNewPrivs: 1 << 8, affinity: 1 << 9, listenPid: 1 << 10,
+  usernsMap: 1 << 24, usernsAfterUid: 1 << 25,
 } as const;
 
 const RLIMIT_SIZE = 24;
@@ -21,7 +22,7 @@ const MAX_PASS_FDS = 1021;
 /** The C step enum, by index. */
 export const STEPS: readonly SpawnStep[] = [
   "fork", "signals", "session", "namespace", "limits", "nice", "affinity", "cgroup", "capabilities", "groups",
-  "gid", "uid", "ambient", "no_new_privs", "stdio", "fds", "chdir", "umask", "exec",
+  "gid", "uid", "ambient", "no_new_privs", "stdio", "fds", "chdir", "umask", "exec", "userns",
 ];
 
 /** Memory the struct points into. */
@@ -112,6 +113,8 @@ export function encodeSpawnSpec(spec: SpawnSpec): EncodedSpec | SpecProblem {
   }
   if (spec.noNewPrivileges) flags |= FLAG.noNewPrivs;
   if (spec.listenPid) flags |= FLAG.listenPid;
+  if (spec.userns === "with-namespaces") flags |= FLAG.usernsMap;
+  if (spec.userns === "after-uid") flags |= FLAG.usernsAfterUid;
   u32(OFF.flags, flags);
   return { struct, keep };
 }

@@ -37,6 +37,8 @@ function describe(step: SpawnStep, spec: SpawnSpec): string {
       return `cpu_affinity ${spec.cpuAffinity?.join(",")}`;
     case "namespace":
       return `namespace flags 0x${(spec.namespaces ?? 0).toString(16)}`;
+    case "userns":
+      return "user namespace (unshare, setgroups deny, uid_map/gid_map)";
     default:
       return step;
   }

@@ -261,17 +261,20 @@ describe("isolation", () => {
     try {
       const u = buildPrivilegeContext(service("web", { isolation: { network: true, user: true } }), asUser());
       expect(u.ok && u.spec.namespaces).toBe(NAMESPACES.user.flag | NAMESPACES.network.flag);
+      expect(u.ok && u.spec.userns).toBe("with-namespaces");
     } finally {
       rmSync(join(dir, "ns", "user"));
     }
   });
 
-  test("a user namespace is not combined with switching accounts", () => {
+  test("as root, the user namespace comes after the switch to the account (root inside maps to it)", () => {
     writeFileSync(join(dir, "ns", "user"), "");
     try {
-      const r = buildPrivilegeContext(service("web", { user: "alice", isolation: { user: true } }), asRoot());
-      expect(r.ok && r.spec.namespaces).toBeUndefined();
-      expect(r.ok && r.warnings[0]).toContain("cannot be combined with user/group switching");
+      const r = buildPrivilegeContext(service("web", { user: "alice", isolation: { user: true, network: true } }), asRoot());
+      // the child unshares CLONE_NEWUSER itself after setresuid, so it is not in `namespaces`
+      expect(r.ok && r.spec.namespaces).toBe(NAMESPACES.network.flag);
+      expect(r.ok && r.spec.userns).toBe("after-uid");
+      expect(r.ok && r.warnings).toEqual([]);
     } finally {
       rmSync(join(dir, "ns", "user"));
     }
