@@ -20,7 +20,7 @@ export async function runAction<C extends ActionCommand>(
   const reply = await ask(paths, cmd, args, ACTION_TIMEOUT_MS);
   if (!reply.ok) {
     if (reply.error.code === "unknown_service") {
-      await printError(`sysg ${cmd}: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
+      await printError(`sysg: ${cmd}: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
     } else {
       const d = describeError(cmd, reply.error, paths);
       await printError(d.message, d.hint);

@@ -3,13 +3,18 @@
 // users, limits this supervisor cannot grant, …) so check refuses what start would refuse.
 // Prints with console.* only (the node stream layer costs ~20 ms to load).
 import { homedir } from "node:os";
-import { defineCommand } from "citty";
 import { formatErrors, loadConfig, type ResolvedConfig } from "../config/index.ts";
-import { configArg, globalArgs } from "./args.ts";
+import { configArg, configPositional, dropPrivilegesArg, globalArgs } from "./args.ts";
+import { defineCommand } from "./command.ts";
+import { sayConfigErrors } from "./say.ts";
 
 export default defineCommand({
-  meta: { name: "check", description: "Validate a config file and report every error" },
-  args: { ...globalArgs, ...configArg },
+  meta: {
+    name: "check",
+    description: "Validate a config file and report every error",
+    examples: ["sysg check", "sysg check cfg/web.yaml"],
+  },
+  args: { ...configPositional, ...configArg, ...dropPrivilegesArg, ...globalArgs },
   async run({ args }) {
     const result = await loadConfig({
       config: args.config,
@@ -19,7 +24,7 @@ export default defineCommand({
       baseEnv: stringEnv(process.env),
     });
     if (!result.ok) {
-      console.error(formatErrors(result.errors, result.path ?? "sysg"));
+      sayConfigErrors(formatErrors(result.errors, result.path ?? "check"));
       return 1;
     }
     const { checkPrivileges } = await import("../privilege/context.ts");
@@ -29,7 +34,7 @@ export default defineCommand({
       sys: Boolean(args.sys),
     });
     if (privilegeErrors.length > 0) {
-      console.error(formatErrors(privilegeErrors, result.config.path));
+      sayConfigErrors(formatErrors(privilegeErrors, result.config.path));
       return 1;
     }
     console.log(summary(result.config));

@@ -30,16 +30,9 @@ export async function ask<C extends CommandName>(
   return callIpc(paths.controlSock, cmd, args, { connector: await connector(), ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
-/** Prints an error: one line (what and where), then an indented hint. */
-/**
- * A human error: one line (what and where), then the hint, on stderr through consola. Loaded
- * only when there is an error to print — its import costs 20+ ms, which the data paths
- * (`status`, `--json`) never pay.
- */
+/** A human error on stderr in the one voice (say.ts): `message` is `sysg: <where>: <what>`. */
 export async function printError(message: string, hint?: string): Promise<void> {
-  const { createConsola } = await import("consola/basic");
-  const say = createConsola({ stdout: process.stderr, stderr: process.stderr });
-  say.error(hint ? `${message}\n  hint: ${hint}` : message);
+  console.error(hint ? `${message}\n  hint: ${hint}` : message);
 }
 
 /** `sysg` or `sysg --sys`, for hints that name a command. */
@@ -57,5 +50,5 @@ export function describeError(command: string, error: ClientError, paths: Runtim
     forbidden: paths.sys ? "run as root or as a member of group systemg" : "run as the supervisor's owner or root",
     version: "run the same sysg version as the supervisor (stop it and start it again with this one)",
   };
-  return { message: `sysg ${command}: ${error.message}`, hint: hints[error.code] };
+  return { message: `sysg: ${command}: ${error.message}`, hint: hints[error.code] };
 }

@@ -1,32 +1,37 @@
 // `sysg inspect NAME`: one unit in depth from the supervisor (config, process tree, CPU/RSS
 // history as sparklines over --window, recent exits and restarts, cron history).
 import { isatty } from "node:tty";
-import { defineCommand } from "citty";
 import { parseDuration } from "../config/duration.ts";
 import { globalArgs } from "./args.ts";
 import { knownUnitsHint } from "./actions.ts";
 import { ask, cliPaths, describeError, printError } from "./client.ts";
 import { wantColor } from "./output.ts";
+import { defineCommand } from "./command.ts";
 
 export default defineCommand({
-  meta: { name: "inspect", description: "One unit in depth: config, processes, CPU/RSS history, exits, restarts" },
+  meta: {
+    name: "inspect",
+    description: "One unit in depth: config, processes, CPU/RSS history, exits, restarts",
+    examples: ["sysg inspect web", "sysg inspect web --json"],
+  },
   args: {
-    ...globalArgs,
-    name: { type: "positional", required: true, description: "Unit name", valueHint: "name" },
+    name: { type: "positional", required: true, sameAs: "service", description: "Unit name (same as -s NAME)", valueHint: "name" },
+    service: { type: "string", alias: "s", description: "The unit", valueHint: "name" },
     json: { type: "boolean", description: "Print the InspectResult document" },
     window: { type: "string", default: "5m", description: "How much CPU/RSS history (e.g. 30s, 5m, 1h)", valueHint: "duration" },
+    ...globalArgs,
   },
   async run({ args }): Promise<number> {
     const paths = cliPaths(args);
     const window = parseDuration(args.window);
     if (!window.ok || window.value <= 0) {
-      await printError(`sysg inspect: --window: expected a duration greater than 0 like "30s", "5m", "1h", got "${args.window}"`);
+      await printError(`sysg: inspect: --window: expected a duration greater than 0 like "30s", "5m", "1h", got "${args.window}"`);
       return 2;
     }
-    const reply = await ask(paths, "inspect", { name: args.name, window: window.value / 1000 }, 10_000);
+    const reply = await ask(paths, "inspect", { name: args.service!, window: window.value / 1000 }, 10_000);
     if (!reply.ok) {
       if (reply.error.code === "unknown_service") {
-        await printError(`sysg inspect: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
+        await printError(`sysg: inspect: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));
       } else {
         const d = describeError("inspect", reply.error, paths);
         await printError(d.message, d.hint);

@@ -4,22 +4,25 @@
 // file (logquery.ts); -f keeps following, across rotation and with the filters, until Ctrl-C.
 import { writeSync } from "node:fs";
 import { isatty } from "node:tty";
-import { defineCommand } from "citty";
 import type { LogFilter } from "../runtime/logquery.ts";
 import { type LogKind, type LogLine, type TailResult, followLogs, logSources, servicesWithLogs, tailLogs } from "../runtime/logread.ts";
 import { globalArgs } from "./args.ts";
+import { defineCommand } from "./command.ts";
 import { cliPaths, modeCommand, printError } from "./client.ts";
 import { PrefixedOutput, paint, wantColor } from "./output.ts";
 
 const KINDS: LogKind[] = ["stdout", "stderr", "all", "supervisor"];
 
 export default defineCommand({
-  meta: { name: "logs", description: "Show, search and follow the logs of one service or of every service (interleaved)" },
+  meta: {
+    name: "logs",
+    description: "Show, search and follow the logs of one service or of every service (interleaved)",
+    examples: ["sysg logs web -n 3", "sysg logs -f", "sysg logs web --since 10m --grep error"],
+  },
   args: {
-    ...globalArgs,
-    name: { type: "positional", required: false, description: "Service name (default: every service)", valueHint: "name" },
+    name: { type: "positional", sameAs: "service", description: "Service name, same as -s NAME (default: every service)", valueHint: "name" },
     service: { type: "string", alias: "s", description: "Service name (same as NAME)", valueHint: "name" },
-    lines: { type: "string", alias: "l", description: "How many lines to show first (default 50; with a filter: every match)", valueHint: "n" },
+    lines: { type: "string", alias: ["n", "l"], description: "How many lines to show first (default 50; with a filter: every match)", valueHint: "n" },
     follow: { type: "boolean", alias: "f", description: "Keep printing new (matching) lines (Ctrl-C stops)" },
     stream: { type: "string", alias: ["k", "kind"], default: "all", description: "stdout|stderr|all|supervisor", valueHint: "stream" },
     since: { type: "string", description: 'Lines from this time on: "10m" (ago), "today", "2026-12-01T10:00" (local), ISO with zone', valueHint: "time" },
@@ -27,33 +30,34 @@ export default defineCommand({
     grep: { type: "string", alias: "g", description: "Only lines whose text matches this regular expression (JavaScript syntax)", valueHint: "regex" },
     "ignore-case": { type: "boolean", alias: "i", description: "--grep ignores case" },
     json: { type: "boolean", description: "One JSON object per line: {service, stream, ts, text}" },
+    ...globalArgs,
   },
   async run({ args }): Promise<number> {
     const paths = cliPaths(args);
     const kind = args.stream as LogKind;
     if (!KINDS.includes(kind)) {
-      await printError(`sysg logs: --stream: unknown stream "${args.stream}"`, `use one of ${KINDS.join(", ")}`);
+      await printError(`sysg: logs: --stream: unknown stream "${args.stream}"`, `use one of ${KINDS.join(", ")}`);
       return 2;
     }
     const limit = args.lines === undefined ? undefined : Number(args.lines);
     if (limit !== undefined && (!/^\d+$/.test(String(args.lines)) || !Number.isSafeInteger(limit))) {
-      await printError(`sysg logs: -l/--lines: expected a whole number of lines, got "${args.lines}"`, "e.g. -l 200");
+      await printError(`sysg: logs: -l/--lines: expected a whole number of lines, got "${args.lines}"`, "e.g. -l 200");
       return 2;
     }
     const filter = await parseFilter(args);
     if (filter === null) return 2;
     if (args.follow && filter.until !== undefined) {
-      await printError("sysg logs: --until and -f contradict: no new line can be older than --until", "drop one of them");
+      await printError("sysg: logs: --until and -f contradict: no new line can be older than --until", "drop one of them");
       return 2;
     }
     const positional = args.name as string | undefined;
     if (positional !== undefined && args.service !== undefined && positional !== args.service) {
-      await printError(`sysg logs: two service names: "${positional}" and -s "${args.service}"`, "give one");
+      await printError(`sysg: logs: two service names: "${positional}" and -s "${args.service}"`, "give one");
       return 2;
     }
     const name = positional ?? (args.service as string | undefined);
     if (name !== undefined && kind === "supervisor") {
-      await printError("sysg logs: --stream supervisor shows the supervisor's own log, not a service's", `drop "${name}", or pick --stream stdout|stderr|all`);
+      await printError("sysg: logs: --stream supervisor shows the supervisor's own log, not a service's", `drop "${name}", or pick --stream stdout|stderr|all`);
       return 2;
     }
     const withLogs = servicesWithLogs(paths.logDir);
@@ -61,13 +65,13 @@ export default defineCommand({
     if (kind !== "supervisor") {
       if (name !== undefined && !withLogs.includes(name)) {
         await printError(
-          `sysg logs: no logs for "${name}" in ${paths.logDir}`,
+          `sysg: logs: no logs for "${name}" in ${paths.logDir}`,
           withLogs.length > 0 ? `services with logs: ${withLogs.join(", ")}` : "no service has written a log here yet",
         );
         return 1;
       }
       if (name === undefined && withLogs.length === 0) {
-        await printError(`sysg logs: no service logs in ${paths.logDir}`, `start services with \`${modeCommand(paths)} start\` first`);
+        await printError(`sysg: logs: no service logs in ${paths.logDir}`, `start services with \`${modeCommand(paths)} start\` first`);
         return 1;
       }
       services = name !== undefined ? [name] : withLogs;
@@ -86,7 +90,7 @@ export default defineCommand({
     if (filtered) {
       const { queryLogs } = await import("../runtime/logquery.ts");
       const q = queryLogs(sources, filter);
-      for (const e of q.errors) await printError(`sysg logs: ${e.message}`, e.hint);
+      for (const e of q.errors) await printError(`sysg: logs: ${e.message}`, e.hint);
       failed = q.errors.length > 0;
       cursors = q.cursors;
       if (limit === undefined) {
@@ -96,7 +100,7 @@ export default defineCommand({
       }
     } else {
       const tail = tailLogs(sources, limit ?? 50);
-      for (const e of tail.errors) await printError(`sysg logs: ${e.message}`, e.hint);
+      for (const e of tail.errors) await printError(`sysg: logs: ${e.message}`, e.hint);
       failed = tail.errors.length > 0;
       cursors = tail.cursors;
       print(tail.lines);
@@ -128,13 +132,13 @@ async function parseFilter(args: { since?: string; until?: string; grep?: string
       if (text === undefined) continue;
       const t = parseTimeBound(text);
       if (!t.ok) {
-        await printError(`sysg logs: --${key}: ${t.message}`, `e.g. ${TIME_FORMS}`);
+        await printError(`sysg: logs: --${key}: ${t.message}`, `e.g. ${TIME_FORMS}`);
         return null;
       }
       filter[key] = t.value;
     }
     if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
-      await printError(`sysg logs: --since (${args.since}) is later than --until (${args.until})`, "swap them");
+      await printError(`sysg: logs: --since (${args.since}) is later than --until (${args.until})`, "swap them");
       return null;
     }
   }
@@ -142,7 +146,7 @@ async function parseFilter(args: { since?: string; until?: string; grep?: string
     try {
       filter.grep = new RegExp(args.grep, args["ignore-case"] ? "i" : "");
     } catch (err) {
-      await printError(`sysg logs: --grep: ${err instanceof Error ? err.message : String(err)}`, 'a JavaScript regular expression, e.g. "timeout|refused"');
+      await printError(`sysg: logs: --grep: ${err instanceof Error ? err.message : String(err)}`, 'a JavaScript regular expression, e.g. "timeout|refused"');
       return null;
     }
   }

@@ -3,24 +3,24 @@
 // end any service process it left behind (pid.json, checked the same way), then delete the
 // state dir (and, under --sys, /var/log/systemg).
 import { existsSync, rmSync } from "node:fs";
-import { defineCommand } from "citty";
 import { isSameProcess } from "../runtime/proc.ts";
 import { stopRecordedServices } from "../supervisor/recover.ts";
 import { globalArgs } from "./args.ts";
 import { ask, cliPaths, printError } from "./client.ts";
 import { loadPlatform } from "./index.ts";
 import { liveSupervisor, shutdownBudgetMs, shutdownSupervisor, waitGone } from "./supervisor-stop.ts";
+import { defineCommand } from "./command.ts";
 
 /** How long a SIGKILLed supervisor may take to disappear. */
 const TERM_GRACE_MS = 5_000;
 
 export default defineCommand({
-  meta: { name: "purge", description: "Stop this mode's supervisor and delete its state (and --sys logs)" },
+  meta: { name: "purge", description: "Stop this mode's supervisor, end services it left running, delete its state (and --sys logs)" },
   args: { ...globalArgs },
   async run({ args }): Promise<number> {
     const paths = cliPaths(args);
     if (paths.sys && process.geteuid?.() !== 0) {
-      await printError("sysg purge --sys: permission denied: only root may stop the system supervisor and delete /var/lib/systemg", "run it as root (sudo sysg --sys purge)");
+      await printError("sysg: purge --sys: permission denied: only root may stop the system supervisor and delete /var/lib/systemg", "run it as root (sudo sysg --sys purge)");
       return 1;
     }
     const said: string[] = [];
@@ -33,10 +33,10 @@ export default defineCommand({
       if (done?.ok) {
         said.push(`stopped the supervisor (pid ${done.pid})`);
       } else {
-        const why = done ? done.message : `sysg purge: the supervisor (pid ${sup.pid}) does not answer: ${ping.ok ? "" : ping.error.message}`;
-        console.error(`${why}; stopping it by signal`);
+        const why = done ? done.message : `sysg: purge: the supervisor (pid ${sup.pid}) does not answer: ${ping.ok ? "" : ping.error.message}`;
+        console.error(`${why}; stopping it by signal`); // a note: purge goes on
         if (!(await kill(sup.pid, sup.startTime, budget))) {
-          await printError(`sysg purge: the supervisor (pid ${sup.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); try again");
+          await printError(`sysg: purge: the supervisor (pid ${sup.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); try again");
           return 1;
         }
         said.push(`stopped the supervisor (pid ${sup.pid}) by signal`);
@@ -50,7 +50,7 @@ export default defineCommand({
         rmSync(dir, { recursive: true, force: true });
         said.push(`removed ${dir}`);
       } catch (err) {
-        await printError(`sysg purge: cannot remove ${dir}: ${err instanceof Error ? err.message : err}`, "check its permissions and try again");
+        await printError(`sysg: purge: cannot remove ${dir}: ${err instanceof Error ? err.message : err}`, "check its permissions and try again");
         return 1;
       }
     }

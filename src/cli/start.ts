@@ -4,7 +4,6 @@
 // otherwise it says so and exits 0 (SPEC §5).
 import { homedir } from "node:os";
 import { isatty } from "node:tty";
-import { defineCommand } from "citty";
 import { formatErrors, loadConfig } from "../config/index.ts";
 import { callIpc } from "../ipc/client.ts";
 import { supervisorStatus } from "../runtime/lock.ts";
@@ -15,31 +14,39 @@ import { findGroup, readAccounts } from "../privilege/accounts.ts";
 import { privilegeHook } from "../supervisor/privileged.ts";
 import { runSupervisor } from "../supervisor/run.ts";
 import { VERSION } from "../version.ts";
-import { configArg, globalArgs } from "./args.ts";
+import { configArg, configPositional, dropPrivilegesArg, globalArgs } from "./args.ts";
 import { daemonize } from "./daemonize.ts";
 import { loadConnector, loadPlatform } from "./index.ts";
 import { parseLogLevel } from "./loglevel.ts";
 import { PrefixedOutput, wantColor } from "./output.ts";
+import { defineCommand } from "./command.ts";
+import { sayConfigErrors, sayError } from "./say.ts";
 
 export default defineCommand({
-  meta: { name: "start", description: "Start the services of a config (foreground; --daemonize to detach)" },
+  meta: {
+    name: "start",
+    description: "Start the services of a config (foreground; --daemonize to detach)",
+    examples: ["sysg start", "sysg start cfg/web.yaml --daemonize", "sysg start -s web"],
+  },
   args: {
-    ...globalArgs,
+    ...configPositional,
     ...configArg,
     daemonize: { type: "boolean", description: "Run the supervisor in the background; return once every service settled" },
     service: { type: "string", alias: "s", description: "Start only this service (and what it depends on)", valueHint: "name" },
     init: { type: "boolean", description: "Act as a container init (automatic as PID 1): forward HUP/QUIT/USR1/USR2/WINCH to services" },
-    "notify-fd": { type: "string", description: "(internal) readiness pipe of --daemonize" },
+    "notify-fd": { type: "string", hidden: true, description: "(internal) readiness pipe of --daemonize" },
+    ...dropPrivilegesArg,
+    ...globalArgs,
   },
   async run({ args }): Promise<number> {
     const level = parseLogLevel(args["log-level"]);
     if (!level.ok) {
-      console.error(level.error);
+      sayError("start", level.error);
       return 2;
     }
     const sys = args.sys === true;
     if (sys && process.getuid?.() !== 0) {
-      console.error("sysg start --sys: starting the system supervisor requires root\n  hint: run it with sudo, or drop --sys for a per-user supervisor");
+      console.error("sysg: start --sys: starting the system supervisor requires root\n  hint: run it with sudo, or drop --sys for a per-user supervisor");
       return 1;
     }
     // Socket activation: take LISTEN_* out of our env before any service env is built from it.
@@ -59,19 +66,19 @@ export default defineCommand({
       loadConfig({ config, cwd: process.cwd(), home, sys, baseEnv: process.env as Record<string, string> });
     const loaded = await load(args.config);
     if (!loaded.ok) {
-      console.error(formatErrors(loaded.errors, loaded.path ?? args.config ?? "config"));
+      sayConfigErrors(formatErrors(loaded.errors, loaded.path ?? "start"));
       return 1;
     }
     const config = loaded.config;
     const hostErrors = checkPrivileges(config, { euid, dropPrivileges, sys });
     if (hostErrors.length > 0) {
-      console.error(formatErrors(hostErrors, config.path));
+      sayConfigErrors(formatErrors(hostErrors, config.path));
       return 1;
     }
     let only: string[] | undefined;
     if (args.service !== undefined) {
       if (!(args.service in config.services)) {
-        console.error(`sysg start: unknown service "${args.service}" in ${config.path}\n  hint: services are ${config.order.join(", ")}`);
+        console.error(`sysg: start: unknown service "${args.service}" in ${config.path}\n  hint: services are ${config.order.join(", ")}`);
         return 1;
       }
       only = [args.service];
@@ -84,7 +91,7 @@ export default defineCommand({
       if (args.service !== undefined) childArgs.push("-s", args.service);
       const r = await daemonize({ platform, paths, args: childArgs });
       if (!r.ok) {
-        console.error(`sysg start: ${r.message}`);
+        console.error(`sysg: start: ${r.message}`);
         return 1;
       }
       return printStarted(paths, r.pid);
@@ -129,7 +136,7 @@ async function startInRunning(paths: RuntimePaths, info: { pid: number; config: 
   }
   const r = await callIpc(paths.controlSock, "start", { service }, { connector: await loadConnector(), timeoutMs: 600_000 });
   if (!r.ok) {
-    console.error(`sysg start -s ${service}: ${r.error.message}`);
+    console.error(`sysg: start -s ${service}: ${r.error.message}`);
     return 1;
   }
   for (const u of r.result.units) console.log(`${u.name}: ${u.state}${u.reason ? ` (${u.reason})` : ""}`);
@@ -141,7 +148,7 @@ async function printStarted(paths: RuntimePaths, pid: number): Promise<number> {
   const r = await callIpc(paths.controlSock, "status", {}, { connector: await loadConnector() });
   console.log(`supervisor started (pid ${pid})`);
   if (!r.ok) {
-    console.error(`sysg start: the supervisor started but does not answer: ${r.error.message}`);
+    console.error(`sysg: start: the supervisor started but does not answer: ${r.error.message}`);
     return 1;
   }
   const width = Math.max(4, ...r.result.units.map((u) => u.name.length));

@@ -15,7 +15,7 @@ export async function watchStatus(
 ): Promise<number> {
   const period = parseDuration(every);
   if (!period.ok || period.value <= 0) {
-    await printError(`sysg status: --watch: expected a number of seconds greater than 0, got "${every}"`, "e.g. --watch 2");
+    await printError(`sysg: status: --watch: expected a number of seconds greater than 0, got "${every}"`, "e.g. --watch 2");
     return 2;
   }
   const stop = new AbortController();

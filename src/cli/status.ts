@@ -2,21 +2,26 @@
 // the same view rebuilt from its state files. Exit code = overall health: 0 healthy,
 // 1 degraded (or an error), 2 failing. The --json path loads no typebox, consola or renderer.
 import { existsSync } from "node:fs";
-import { defineCommand } from "citty";
 import type { StatusResult } from "../ipc/protocol.ts";
 import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
-import { globalArgs } from "./args.ts";
+import { globalArgs, servicePositional } from "./args.ts";
 import { ask, cliPaths, describeError, printError } from "./client.ts";
 import { healthExitCode } from "./status-view.ts";
+import { defineCommand } from "./command.ts";
 
 export default defineCommand({
-  meta: { name: "status", description: "Show the state of every unit (exit 0 healthy, 1 degraded, 2 failing)" },
+  meta: {
+    name: "status",
+    description: "Show the state of every unit (exit 0 healthy, 1 degraded, 2 failing, 3 no supervisor running)",
+    examples: ["sysg status", "sysg status web", "sysg status --json"],
+  },
   args: {
-    ...globalArgs,
+    ...servicePositional("Only this unit (same as -s NAME)"),
     service: { type: "string", alias: "s", description: "Only this unit", valueHint: "name" },
     json: { type: "boolean", description: "Print the sysg.status.v1 document" },
     all: { type: "boolean", description: "Include every unit the supervisor knows (orphaned processes too)" },
     watch: { type: "string", description: "Redraw every SECS seconds until Ctrl-C", valueHint: "secs" },
+    ...globalArgs,
   },
   async run({ args }): Promise<number> {
     const paths = cliPaths(args);
@@ -50,7 +55,7 @@ export async function getStatus(paths: RuntimePaths, query: { service?: string; 
   if (reply.ok) return { ok: true, status: reply.result, note: null };
   if (reply.error.code === "unknown_service") {
     const { knownUnitsHint } = await import("./actions.ts");
-    return { ok: false, message: `sysg status: ${reply.error.message}`, hint: await knownUnitsHint(paths, reply.error.message) };
+    return { ok: false, message: `sysg: status: ${reply.error.message}`, hint: await knownUnitsHint(paths, reply.error.message) };
   }
   if (reply.error.code !== "no_supervisor") {
     return { ok: false, ...describeError("status", reply.error, paths) };
@@ -60,7 +65,7 @@ export async function getStatus(paths: RuntimePaths, query: { service?: string; 
   const { offlineStatus, lastConfigPath } = await import("./offline-status.ts");
   const cron = existsSync(paths.cronStateJson) ? await cronConfigs(lastConfigPath(paths), paths.sys) : undefined;
   const off = offlineStatus(paths, { service: query.service, cronConfig: cron });
-  if (!off.ok) return { ok: false, message: `sysg status: ${off.message}`, hint: off.hint };
+  if (!off.ok) return { ok: false, message: `sysg: status: ${off.message}`, hint: off.hint };
   const sup = off.value.supervisor;
   const note = sup?.alive
     ? `the supervisor (pid ${sup.pid}) does not answer on ${paths.controlSock}; showing its state files`

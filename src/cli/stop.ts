@@ -1,20 +1,25 @@
 // `sysg stop -s NAME`: stop one service (the supervisor keeps running, and the service stays
 // stopped until started again). `sysg stop`: stop every service and the supervisor — a
 // `shutdown` request, then wait until the supervisor's process is gone.
-import { defineCommand } from "citty";
 import type { UnitAction } from "../ipc/protocol.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
-import { globalArgs } from "./args.ts";
+import { globalArgs, servicePositional } from "./args.ts";
 import { renderActions, runAction } from "./actions.ts";
 import { ask, cliPaths, printError } from "./client.ts";
 import { wantColor } from "./output.ts";
+import { defineCommand } from "./command.ts";
 
 export default defineCommand({
-  meta: { name: "stop", description: "Stop one service (-s), or every service and the supervisor" },
+  meta: {
+    name: "stop",
+    description: "Stop one service, or every service and the supervisor",
+    examples: ["sysg stop web", "sysg stop"],
+  },
   args: {
-    ...globalArgs,
+    ...servicePositional("Service to stop (same as -s NAME); without it, everything and the supervisor"),
     service: { type: "string", alias: "s", description: "Only this service; the supervisor keeps running", valueHint: "name" },
     json: { type: "boolean", description: "Print what was stopped as JSON" },
+    ...globalArgs,
   },
   async run({ args }): Promise<number> {
     const paths = cliPaths(args);
@@ -36,7 +41,7 @@ async function stopAll(paths: RuntimePaths, out: { json: boolean; color: boolean
     if (done.reason === "no_supervisor") {
       // nothing to stop is not a failure: `stop` twice in a row succeeds twice
       if (out.json) console.log(JSON.stringify({ supervisor: null, units: [] }, null, 2));
-      else console.error(`sysg stop: nothing to stop: no supervisor is running (${paths.controlSock})`);
+      else console.error(`sysg: stop: nothing to stop: no supervisor is running (${paths.controlSock})`);
       return 0;
     }
     await printError(done.message, done.hint);

@@ -76,7 +76,7 @@ export async function shutdownSupervisor(paths: RuntimePaths, command: string, b
   return {
     ok: false,
     reason: "still_running",
-    message: `sysg ${command}: the supervisor (pid ${pid}) is still running ${Math.round(budgetMs / 1000)} s after it was asked to shut down`,
+    message: `sysg: ${command}: the supervisor (pid ${pid}) is still running ${Math.round(budgetMs / 1000)} s after it was asked to shut down`,
     hint: `see ${paths.supervisorLog}; \`${modeCommand(paths)} purge\` stops it by force`,
     pid,
   };

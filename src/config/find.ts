@@ -20,15 +20,30 @@ export function findConfig(opts: { config?: string; cwd: string; home: string; s
     : [...new Set([opts.cwd, configDir].flatMap((dir) => names.map((name) => resolve(dir, name))))];
   const path = tried.find(isFile);
   if (path !== undefined) return { ok: true, path };
+  const dir = opts.config !== undefined ? tried.find(isDirectory) : undefined;
+  if (dir !== undefined) {
+    return {
+      ok: false,
+      error: { path: "", message: `${dir} is a directory, not a config file`, hint: `pass the file inside it, e.g. -c ${join(opts.config!, DEFAULT_NAMES[0])}` },
+    };
+  }
   const what = opts.config !== undefined ? `config file ${JSON.stringify(opts.config)} not found` : "no config file found";
   return {
     ok: false,
     error: {
       path: "",
       message: `${what}; tried ${tried.join(", ")}`,
-      hint: opts.config !== undefined ? "check the path given to -c/--config" : "create systemg.yaml here, or pass -c FILE",
+      hint: opts.config !== undefined ? "check the path of the config file (given as FILE or -c FILE)" : "create systemg.yaml here, or pass -c FILE",
     },
   };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isFile(path: string): boolean {

@@ -95,12 +95,12 @@ services:
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
       [
-        `${path}: services.web.restart: unknown key "restart"`,
+        `sysg: ${path}: services.web.restart: unknown key "restart"`,
         `  hint: did you mean "restart_policy"?`,
-        `${path}: services.web.backoff: expected a duration like "250ms", "5s", "1m", "1h30m", "1.5s" or a number of seconds, got "fast"`,
-        `${path}: services.web.depends_on[0]: unknown service "dbb"`,
+        `sysg: ${path}: services.web.backoff: expected a duration like "250ms", "5s", "1m", "1h30m", "1.5s" or a number of seconds, got "fast"`,
+        `sysg: ${path}: services.web.depends_on[0]: unknown service "dbb"`,
         `  hint: did you mean "db"?`,
-        `${path}: services.db.limits.nice: expected an integer from -20 to 19, got 40`,
+        `sysg: ${path}: services.db.limits.nice: expected an integer from -20 to 19, got 40`,
         "",
       ].join("\n"),
     );
@@ -150,7 +150,7 @@ services:
     const path = write("syntax/systemg.yaml", "services:\n  web: {command: x\n");
     const r = sysg(["check", "-c", path]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^${path.replace(/[.]/g, "\\.")}: YAML syntax error: line \\d+, column \\d+: `));
+    expect(r.stderr).toMatch(new RegExp(`^sysg: ${path.replace(/[.]/g, "\\.")}: YAML syntax error: line \\d+, column \\d+: `));
   });
 
   test("host-dependent privilege errors too: unknown user, offline CPU", () => {
