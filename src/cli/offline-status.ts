@@ -15,7 +15,8 @@ export interface OfflineStatus {
   supervisor: { pid: number; alive: boolean } | null;
 }
 
-export type OfflineResult = { ok: true; value: OfflineStatus } | { ok: false; message: string; hint?: string };
+/** `empty`: no supervisor and no state at all (nothing ever ran here, or it was purged) */
+export type OfflineResult = { ok: true; value: OfflineStatus } | { ok: false; message: string; hint?: string; empty?: boolean };
 
 const STATES = new Set(["pending", "starting", "running", "stopping", "stopped", "exited", "crashed", "failed", "skipped"]);
 /** States that need a supervisor (or a live process) to be true. */
@@ -40,8 +41,8 @@ export function offlineStatus(
   if (names.length === 0 && supervisor === null) {
     return {
       ok: false,
-      message: `no supervisor is running and there is no state in ${paths.stateDir}`,
-      hint: `start one with \`${paths.sys ? "sysg --sys" : "sysg"} start --daemonize\``,
+      message: `no supervisor is running (and no state in ${paths.stateDir})`,
+      empty: true,
     };
   }
   if (opts.service !== undefined && !names.includes(opts.service)) {
@@ -67,6 +68,11 @@ export function offlineStatus(
       unitState = "failed";
       reason = `not running: the state file says ${recorded}, but ${proc ? `process ${proc.pid} is gone` : "no process is recorded"} and no supervisor runs`;
     }
+    // alive while its supervisor is dead: nobody restarts it, captures its output or stops it
+    const orphaned = alive && !supervisor?.alive;
+    if (orphaned) {
+      reason = `orphaned: its supervisor${supervisor ? ` (pid ${supervisor.pid})` : ""} is gone; \`${paths.sys ? "sysg --sys" : "sysg"} stop\` ends it, \`start\` runs it afresh`;
+    }
     const job = cron.value[name];
     let cronInfo: CronInfo | null = null;
     if (job) {
@@ -82,7 +88,7 @@ export function offlineStatus(
     }
     units.push({
       name,
-      kind: job ? "cron" : "service",
+      kind: orphaned ? "orphaned" : job ? "cron" : "service",
       state: unitState,
       pid: alive ? proc!.pid : null,
       cpu: alive ? round1(cpuPercentLifetime(st!, bootUptime)) : 0,
@@ -90,7 +96,7 @@ export function offlineStatus(
       uptime: alive ? round1(processAgeSeconds(st!, bootUptime)) : 0,
       restarts: rec?.restarts ?? 0,
       last_exit: rec?.last_exit ?? null,
-      health: healthOf(unitState),
+      health: orphaned ? "degraded" : healthOf(unitState),
       reason,
       cron: cronInfo,
     });

@@ -32,27 +32,40 @@ export default defineCommand({
     }
     const got = await getStatus(paths, query);
     if (!got.ok) {
+      // systemctl's "not running" is 3; any other failure is an error (1)
+      if (got.notRunning) {
+        console.error(got.message);
+        return NOT_RUNNING;
+      }
       await printError(got.message, got.hint);
       return 1;
     }
+    // notes (where the data came from) go to stderr, data to stdout
+    if (got.note) console.error(`note: ${got.note}`);
     if (args.json) {
       console.log(JSON.stringify(got.status, null, 2));
     } else {
       const { printStatus } = await import("./status-print.ts");
-      printStatus(got.status, got.note, args.color);
+      printStatus(got.status, null, args.color);
     }
-    return healthExitCode(got.status.overall_health);
+    return got.live ? healthExitCode(got.status.overall_health) : NOT_RUNNING;
   },
 });
 
-export type GotStatus = { ok: true; status: StatusResult; note: string | null } | { ok: false; message: string; hint?: string };
+/** `sysg status` exit code when no supervisor runs (systemctl's "not running"). */
+export const NOT_RUNNING = 3;
+
+/** `live`: a supervisor answered (else the data was rebuilt from its state files). */
+export type GotStatus =
+  | { ok: true; status: StatusResult; note: string | null; live: boolean }
+  | { ok: false; message: string; hint?: string; notRunning?: boolean };
 
 /** The supervisor's answer, or the state files' when no supervisor answers. `note` says which
  *  source a human is looking at when it is not a live supervisor. */
 export async function getStatus(paths: RuntimePaths, query: { service?: string; all?: boolean }): Promise<GotStatus> {
   const args = { ...(query.service !== undefined ? { service: query.service } : {}), ...(query.all ? { all: true } : {}) };
   const reply = await ask(paths, "status", args, 10_000);
-  if (reply.ok) return { ok: true, status: reply.result, note: null };
+  if (reply.ok) return { ok: true, status: reply.result, note: null, live: true };
   if (reply.error.code === "unknown_service") {
     const { knownUnitsHint } = await import("./actions.ts");
     return { ok: false, message: `sysg: status: ${reply.error.message}`, hint: await knownUnitsHint(paths, reply.error.message) };
@@ -65,12 +78,12 @@ export async function getStatus(paths: RuntimePaths, query: { service?: string; 
   const { offlineStatus, lastConfigPath } = await import("./offline-status.ts");
   const cron = existsSync(paths.cronStateJson) ? await cronConfigs(lastConfigPath(paths), paths.sys) : undefined;
   const off = offlineStatus(paths, { service: query.service, cronConfig: cron });
-  if (!off.ok) return { ok: false, message: `sysg: status: ${off.message}`, hint: off.hint };
+  if (!off.ok) return { ok: false, message: `sysg: status: ${off.message}`, hint: off.hint, notRunning: off.empty === true };
   const sup = off.value.supervisor;
   const note = sup?.alive
     ? `the supervisor (pid ${sup.pid}) does not answer on ${paths.controlSock}; showing its state files`
     : `no supervisor is running${sup ? ` (pid ${sup.pid} is gone)` : ""}; showing the state it left in ${paths.stateDir}`;
-  return { ok: true, status: off.value.status, note };
+  return { ok: true, status: off.value.status, note, live: false };
 }
 
 /** SPEC §8: a non-root user with no supervisor (and no state) of their own sees the system
@@ -79,7 +92,7 @@ async function systemSupervisorStatus(paths: RuntimePaths, args: { service?: str
   if (paths.sys || process.getuid?.() === 0 || existsSync(paths.stateJson)) return null;
   const reply = await ask(runtimePaths({ sys: true, home: "/" }), "status", args, 10_000);
   if (!reply.ok) return null;
-  return { ok: true, status: reply.result, note: "you have no supervisor of your own; showing the system supervisor (sysg --sys)" };
+  return { ok: true, status: reply.result, note: "you have no supervisor of your own; showing the system supervisor (sysg --sys)", live: true };
 }
 
 /** Cron expressions come only from the config; without a readable config they are "unknown". */

@@ -29,6 +29,32 @@ export default defineCommand({
   },
 });
 
+/** No supervisor: end what a dead one left running, or say there is nothing to stop (exit 0:
+ *  `stop` twice in a row succeeds twice). */
+async function stopOrphans(paths: RuntimePaths, out: { json: boolean; color: boolean | undefined }): Promise<number> {
+  const { endOrphans, findOrphans } = await import("./orphans.ts");
+  if (findOrphans(paths).length === 0) {
+    if (out.json) console.log(JSON.stringify({ supervisor: null, units: [] }, null, 2));
+    else console.error(`note: nothing to stop: no supervisor is running (${paths.controlSock})`);
+    return 0;
+  }
+  const { loadPlatform } = await import("./index.ts");
+  const done = await endOrphans(paths, await loadPlatform(), "stopped by `sysg stop` after its supervisor was gone");
+  if (!done.ok) {
+    await printError(`sysg: stop: ${done.message}`, done.hint);
+    return 1;
+  }
+  const units = done.ended.map((o): UnitAction => ({ name: o.name, action: "stopped", state: "stopped", reason: `orphaned (pid ${o.pid}): its supervisor was gone` }));
+  if (out.json) {
+    console.log(JSON.stringify({ supervisor: null, units }, null, 2));
+  } else {
+    const { isatty } = await import("node:tty");
+    console.error("note: no supervisor is running; ending the services it left running");
+    console.log(renderActions({ units }, wantColor(out.color, isatty(1))).join("\n"));
+  }
+  return 0;
+}
+
 async function stopAll(paths: RuntimePaths, out: { json: boolean; color: boolean | undefined }): Promise<number> {
   const { liveSupervisor, shutdownBudgetMs, shutdownSupervisor } = await import("./supervisor-stop.ts");
   const ping = await ask(paths, "ping", {}, 10_000);
@@ -38,12 +64,7 @@ async function stopAll(paths: RuntimePaths, out: { json: boolean; color: boolean
   const budget = await shutdownBudgetMs(config, units.length, paths.sys);
   const done = await shutdownSupervisor(paths, "stop", budget);
   if (!done.ok) {
-    if (done.reason === "no_supervisor") {
-      // nothing to stop is not a failure: `stop` twice in a row succeeds twice
-      if (out.json) console.log(JSON.stringify({ supervisor: null, units: [] }, null, 2));
-      else console.error(`sysg: stop: nothing to stop: no supervisor is running (${paths.controlSock})`);
-      return 0;
-    }
+    if (done.reason === "no_supervisor") return stopOrphans(paths, out);
     await printError(done.message, done.hint);
     return 1;
   }

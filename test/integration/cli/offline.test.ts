@@ -34,16 +34,17 @@ function unit(state: string, extra: Record<string, unknown> = {}) {
 }
 
 describe("status without a supervisor", () => {
-  test("no supervisor and no state: exit 1, saying so", () => {
+  test("`sysg status` with no supervisor and no state: exit 3, one line on stderr", () => {
     sb = sandbox();
     const r = run(sb, ["status"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("no supervisor is running and there is no state in");
-    expect(r.stderr).toContain("hint: start one with `sysg start --daemonize`");
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trimEnd().split("\n")).toEqual([`sysg: status: no supervisor is running (and no state in ${join(sb.home, ".local", "share", "systemg")})`]);
+    expect(run(sb, ["status", "--json"]).code).toBe(3);
     expect(existsSync(join(sb.home, ".local"))).toBe(false);
   });
 
-  test("exit code follows the overall health; json is sysg.status.v1; nothing is written", async () => {
+  test("from state files: exit 3 (not running); a live recorded process is orphaned; json is sysg.status.v1; nothing is written", async () => {
     sb = sandbox();
     const dir = stateDir(sb);
     const pid = service(sb);
@@ -53,22 +54,24 @@ describe("status without a supervisor", () => {
       writeFileSync(join(dir, "state.json"), JSON.stringify({ db: unit(db), web: unit("running", { restarts: 2 }) }));
 
     states("stopped");
-    const healthy = run(sb, ["status", "--json"]);
-    expect(healthy.code).toBe(0);
-    const doc = JSON.parse(healthy.stdout);
+    const offline = run(sb, ["status", "--json"]);
+    expect(offline.code).toBe(3);
+    expect(offline.stderr).toContain("note: no supervisor is running");
+    const doc = JSON.parse(offline.stdout);
     expect(doc.schema).toBe("sysg.status.v1");
-    expect(doc.overall_health).toBe("healthy");
+    expect(doc.overall_health).toBe("degraded");
     const web = doc.units.find((u: { name: string }) => u.name === "web");
-    expect(web).toMatchObject({ kind: "service", state: "running", pid, restarts: 2, health: "healthy" });
+    expect(web).toMatchObject({ kind: "orphaned", state: "running", pid, restarts: 2, health: "degraded" });
+    expect(web.reason).toContain("orphaned");
     expect(web.rss).toBeGreaterThan(0);
 
     states("crashed"); // crashed, with nobody to restart it: not running, so failed
-    expect(run(sb, ["status"]).code).toBe(2);
+    expect(run(sb, ["status"]).code).toBe(3);
     states("exited");
     writeFileSync(join(dir, "pid.json"), JSON.stringify({ web: { pid, pgid: pid, start_time: startTime(pid) + 1 } }));
     const before = readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]);
     const recycled = run(sb, ["status", "--json", "-s", "web"]);
-    expect(recycled.code).toBe(2);
+    expect(recycled.code).toBe(3);
     expect(JSON.parse(recycled.stdout).units).toHaveLength(1);
     expect(JSON.parse(recycled.stdout).units[0]).toMatchObject({ state: "failed", pid: null });
     expect(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs])).toEqual(before);
@@ -85,11 +88,11 @@ describe("status without a supervisor", () => {
       }),
     );
     const r = run(sb, ["status"], { env: { COLUMNS: "80" } });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toContain("no supervisor is running");
-    expect(lines[1]).toMatch(/^UNIT\s+KIND\s+STATE\s+PID\s+CPU\s+RSS\s+UPTIME\s+LAST_EXIT\s+HEALTH$/);
-    for (const l of lines.slice(1)) expect([...l].length).toBeLessThanOrEqual(80);
+    expect(r.stderr).toContain("no supervisor is running");
+    expect(lines[0]).toMatch(/^UNIT\s+KIND\s+STATE\s+PID\s+CPU\s+RSS\s+UPTIME\s+LAST_EXIT\s+HEALTH/);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
     expect(r.stdout).toContain("code 127");
     expect(r.stdout).toContain("└ exec: No such file or directory");
     expect(run(sb, ["status", "-s", "nope"]).stderr).toContain("known units: a-service-with-a-name-longer-than-anyone-should-use, db");

@@ -122,25 +122,38 @@ services:
     expect(run(sb, ["status", "-s", "ok"]).code).toBe(0);
   }, 40_000);
 
-  test("from the state files once the supervisor is gone (SIGKILL), marking it so", async () => {
+  test("after `kill -9` of the supervisor: status marks the services orphaned (exit 3), `sysg stop` ends them", async () => {
     sb = sandbox();
     const sup = daemon(sb, sb.write("pair.yaml", PAIR));
     const live = status(sb);
     process.kill(sup, "SIGKILL");
     await until("supervisor gone", () => !alive(sup));
     const st = status(sb);
-    expect(st.code).toBe(0);
+    expect(st.code).toBe(3);
     // the services outlive a SIGKILLed supervisor; their pids are verified by start time
     expect(st.units.web!.pid).toBe(live.units.web!.pid);
-    expect(st.units.web!.state).toBe("running");
+    expect(st.units.web!).toMatchObject({ kind: "orphaned", state: "running", health: "degraded" });
+    expect(st.doc.overall_health).not.toBe("healthy");
     const human = run(sb, ["status"]);
-    expect(human.stdout).toContain(`no supervisor is running (pid ${sup} is gone)`);
+    expect(human.code).toBe(3);
+    expect(human.stderr).toContain(`no supervisor is running (pid ${sup} is gone)`);
+    expect(human.stdout).toMatch(/^web\s+orphaned\s+running/m);
     // once a service dies too, it is reported failed
     process.kill(live.units.db!.pid!, "SIGKILL");
     await until("db gone", () => !alive(live.units.db!.pid!));
     const after = status(sb);
     expect(after.units.db!.state).toBe("failed");
-    expect(after.code).toBe(2);
+    expect(after.code).toBe(3);
+    // stop ends what is left (web), not a recycled pid; says what it did
+    const stop = run(sb, ["stop"], { timeout: 30_000 });
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/^web\s+stopped\s+stopped/m);
+    expect(stop.stderr).not.toContain("nothing to stop");
+    await until("web gone", () => !alive(live.units.web!.pid!));
+    expect(taggedPids(sb.tag)).toEqual([]);
+    const final = status(sb);
+    expect(final.units.web!).toMatchObject({ kind: "service", state: "stopped", pid: null });
+    expect(run(sb, ["stop"]).stderr).toContain("nothing to stop");
   }, 40_000);
 });
 
@@ -222,7 +235,7 @@ services:
     await until("no process left", () => taggedPids(sb.tag).length === 0, 3000);
     const st = status(sb);
     expect(st.units.web!.state).toBe("stopped");
-    expect(st.code).toBe(0);
+    expect(st.code).toBe(3);
     expect(run(sb, ["stop"]).code).toBe(0);
     expect(run(sb, ["stop", "-s", "web"]).code).toBe(1);
   }, 40_000);
