@@ -43,7 +43,7 @@ services:
     );
     const p = spawnSysg(sb, ["start", "-c", cfg]);
     const units = await until(() => {
-      const r = run(sb, ["status", "--json", "-c", cfg]);
+      const r = run(sb, ["status", "--json"]);
       if (r.code !== 0) return null;
       const u = (JSON.parse(r.stdout).units as { name: string; pid: number | null; state: string }[]) ?? [];
       return u.length === 5 && u.every((x) => x.state === "running" && x.pid) ? u : null;
@@ -60,10 +60,10 @@ services:
     expect(pidJson.list.pid).toBe(pid("list"));
     expect(Number((await until(() => (existsSync(hookLog) ? readFileSync(hookLog, "utf8").trim() || null : null))))).toBe(pid("bare"));
     // the stop signal reaches the program: sleep dies of SIGTERM, no shell in between
-    const r = run(sb, ["stop", "plain", "-c", cfg]);
+    const r = run(sb, ["stop", "plain"]);
     expect(r.code).toBe(0);
     const after = await until(() => {
-      const s = JSON.parse(run(sb, ["status", "--json", "-c", cfg]).stdout).units.find((u: { name: string }) => u.name === "plain");
+      const s = JSON.parse(run(sb, ["status", "--json"]).stdout).units.find((u: { name: string }) => u.name === "plain");
       return s.state === "stopped" ? s : null;
     });
     expect(after.last_exit).toMatchObject({ signal: "SIGTERM" });
@@ -83,7 +83,7 @@ services:
     );
     const p = spawnSysg(sb, ["start", "-c", cfg]);
     const units = await until(() => {
-      const r = run(sb, ["status", "--json", "-c", cfg]);
+      const r = run(sb, ["status", "--json"]);
       if (r.code === null || !r.stdout.startsWith("{")) return null;
       const u = JSON.parse(r.stdout).units as { name: string; state: string; reason: string | null }[];
       return u.length === 2 && u.every((x) => x.state === "failed") ? u : null;

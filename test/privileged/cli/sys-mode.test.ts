@@ -154,7 +154,7 @@ describe("a running --sys supervisor", () => {
   rootTest("a non-root `sysg status` with no supervisor of its own shows the system supervisor", () => {
     const r = runAs(sb, asNobody, ["status"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/system supervisor/);
+    expect(r.stderr).toMatch(/system supervisor/);
     expect(r.stdout).toMatch(/\bx\b.*running/);
     const json = runAs(sb, asNobody, ["status", "--json"]);
     expect(JSON.parse(json.stdout).units.map((u: { name: string }) => u.name).sort()).toEqual(["x", "y"]);
