@@ -1,6 +1,6 @@
 // Every config in examples/ is valid and does what its comments say, through the real binary.
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Sandbox, ensureBuilt, run, sandbox, spawnSysg } from "../helpers/sysg.ts";
 
@@ -24,6 +24,8 @@ describe("examples/", () => {
 
   test("chain.yaml: db ready on TCP, then migrate ready by its marker, then web", async () => {
     sb = sandbox();
+    // nothing in a shared fixed place that a previous run (or another user) left behind
+    expect(readFileSync(join(EXAMPLES, "chain.yaml"), "utf8")).not.toContain("/tmp/");
     const p = spawnSysg(sb, ["start", "-c", join(EXAMPLES, "chain.yaml")]);
     await p.waitFor(/web\s+\| web up/, 20_000);
     const out = p.output();
