@@ -58,6 +58,15 @@ function loosePropsEqual(a: unknown, b: unknown): boolean {
   return isDeepStrictEqual(strip(a), strip(b));
 }
 
+/** Every property of `expected` is in `actual` with a matching value (objects compared as subsets). */
+function matchesObject(actual: unknown, expected: unknown): boolean {
+  if (expected === null || typeof expected !== "object") return Object.is(actual, expected);
+  if (Array.isArray(expected))
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => matchesObject(actual[i], e));
+  if (actual === null || typeof actual !== "object") return false;
+  return Object.entries(expected).every(([k, v]) => matchesObject((actual as Record<string, unknown>)[k], v));
+}
+
 function expect(actual: unknown) {
   const make = (negate: boolean) => {
     const check = (pass: boolean, what: string) => {
@@ -72,6 +81,9 @@ function expect(actual: unknown) {
           typeof actual === "string" ? actual.includes(e as string) : Array.isArray(actual) && actual.some((x) => Object.is(x, e)),
           `to contain ${show(e)}`,
         ),
+      toContainEqual: (e: unknown) =>
+        check(Array.isArray(actual) && actual.some((x) => loosePropsEqual(x, e)), `to contain an item equal to ${show(e)}`),
+      toMatchObject: (e: unknown) => check(matchesObject(actual, e), `to match object ${show(e)}`),
       toMatch: (e: RegExp | string) =>
         check(typeof actual === "string" && (typeof e === "string" ? actual.includes(e) : e.test(actual)), `to match ${show(e)}`),
       toThrow: (e?: RegExp | string) => {

@@ -1,27 +1,35 @@
-// The supervisor: owns one Unit per service and drives it through SPEC §2's states —
-// dependency order and readiness, restart policy with backoff, operator stop/restart, and
-// graceful shutdown in reverse dependency order. It never touches the OS directly: children go
-// through ./child.ts (the Platform), process trees through an injected /proc scan.
+// The supervisor: owns one Unit per service and runs the effects of its lifecycle
+// (./lifecycle.ts decides; this file does) — dependency order and readiness, restarts with
+// backoff, operator stop/restart, and graceful shutdown in reverse dependency order. It never
+// touches the OS directly: children go through ./child.ts (the Platform), process trees through
+// an injected /proc scan, time through an injectable Clock.
 import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
-import { signalNumber } from "../config/signals.ts";
 import { killCgroup } from "../privilege/cgroup.ts";
 import type { ExitStatus, Platform, SpawnSpec } from "../platform/types.ts";
-import { backoffDelay } from "./backoff.ts";
-import { type Child, type OutputSink, describeExit, startChild } from "./child.ts";
+import { type Child, type OutputSink, startChild } from "./child.ts";
 import { type HookEvent, type HookOutcome, runHook } from "./hooks.ts";
+import { type Effect, type LastExit, type Lifecycle, type LifecycleEvent, initialLifecycle, transition } from "./lifecycle.ts";
 import { NotifyChannel } from "./notify.ts";
 import { describeProbe, probeUntilReady } from "./readiness.ts";
 import { type UnitState, isSettled, satisfiesDependents } from "./states.ts";
 import { type ProcScan, ProcessTree } from "./tree.ts";
 
+export type { LastExit } from "./lifecycle.ts";
+
 export type Level = "error" | "warn" | "info" | "debug";
 
-export interface LastExit {
-  code: number | null;
-  signal: string | null;
-  /** ms since epoch */
-  at: number;
+/** Time as the supervisor sees it; tests inject a manual one. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 /** What status, state.json and events report about one unit. */
 export interface UnitSnapshot {
@@ -69,28 +77,27 @@ export interface SupervisorOptions {
   only?: string[];
   /** where `notify` readiness puts each service's sd_notify socket (the state dir) */
   notifyDir?: string;
+  clock?: Clock;
 }
 
 interface Unit {
   svc: ResolvedService;
-  state: UnitState;
-  reason: string | null;
-  since: number;
+  /** the lifecycle's own state (./lifecycle.ts); everything below is the machinery of runs */
+  m: Lifecycle;
   child: Child | null;
   tree: ProcessTree | null;
-  startedAt: number | null;
-  restarts: number;
-  /** consecutive failed runs: drives backoff and max_restarts */
-  streak: number;
-  lastExit: LastExit | null;
-  /** bumped on every launch and stop, so callbacks of an older run are ignored */
+  /** bumped whenever timers are cancelled or a run begins, so callbacks of an older phase are ignored */
   gen: number;
-  timer: ReturnType<typeof setTimeout> | null;
+  timer: unknown;
   probe: AbortController | null;
   stdout: OutputSink;
   stderr: OutputSink;
   lineListeners: Set<(line: string) => void>;
   stopping: Promise<void> | null;
+  /** the supervisor is ending the current run (end-run effect): resolves once its tree is gone */
+  ending: Promise<void> | null;
+  /** kills what is left of an exited run's tree (needs a /proc scan, so it runs soon, not now) */
+  sweep: (() => void) | null;
   /** the first attempt has settled (for `start --daemonize`) */
   firstSettled: boolean;
   /** cgroup v2 dir of the current run, when the privilege context made one */
@@ -111,16 +118,16 @@ export class Supervisor {
   private scheduleAgain = false;
   /** hooks still running: shutdown waits for them (each is bounded by its own timeout) */
   private readonly hooksRunning = new Set<Promise<void>>();
+  private readonly clock: Clock;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.config = opts.config;
+    this.clock = opts.clock ?? realClock;
     const only = opts.only ? this.withDependencies(opts.only) : null;
     for (const name of this.config.order) {
       const u = this.makeUnit(this.config.services[name]!);
-      if ((only && !only.has(name)) || u.svc.cron) {
-        // cron jobs run when their schedule says (src/cron), not at start
-        u.state = "stopped";
-        u.reason = u.svc.cron ? "waiting for its schedule" : null;
+      if (only && !only.has(name) && !u.svc.cron) {
+        u.m = { ...u.m, state: "stopped", reason: null };
         u.firstSettled = true;
       }
       this.units.set(name, u);
@@ -143,15 +150,9 @@ export class Supervisor {
     return {
       svc,
       // a cron unit (also one a reload adds or changes) waits for src/cron, it never starts here
-      state: svc.cron ? "stopped" : "pending",
-      reason: svc.cron ? "waiting for its schedule" : null,
-      since: Date.now(),
+      m: initialLifecycle(svc, this.clock.now()),
       child: null,
       tree: null,
-      startedAt: null,
-      restarts: 0,
-      streak: 0,
-      lastExit: null,
       gen: 0,
       timer: null,
       probe: null,
@@ -159,6 +160,8 @@ export class Supervisor {
       stderr: sinkFor("stderr"),
       lineListeners,
       stopping: null,
+      ending: null,
+      sweep: null,
       firstSettled: svc.cron !== null,
       cgroupDir: null,
       notify: null,
@@ -185,15 +188,16 @@ export class Supervisor {
   }
 
   private snap(u: Unit): UnitSnapshot {
+    const { m } = u;
     return {
       name: u.svc.name,
-      state: u.state,
+      state: m.state,
       pid: u.child?.pid ?? null,
-      started_at: u.child ? u.startedAt : null,
-      since: u.since,
-      restarts: u.restarts,
-      last_exit: u.lastExit,
-      reason: u.reason,
+      started_at: u.child ? m.startedAt : null,
+      since: m.since,
+      restarts: m.restarts,
+      last_exit: m.lastExit,
+      reason: m.reason,
     };
   }
 
@@ -212,8 +216,8 @@ export class Supervisor {
     for (const u of this.units.values()) {
       if (names && !names.includes(u.svc.name)) continue;
       if (!u.firstSettled) return false;
-      if (u.state === "starting" || u.state === "stopping") return false;
-      if (u.state === "pending" && !this.blocked(u)) return false;
+      if (u.m.state === "starting" || u.m.state === "stopping") return false;
+      if (u.m.state === "pending" && !this.blocked(u)) return false;
     }
     return true;
   }
@@ -221,29 +225,87 @@ export class Supervisor {
   /** A pending unit waiting on a dependency that is crashed or stopped will not start by itself soon. */
   private blocked(u: Unit): boolean {
     return u.svc.depends_on.some((d) => {
-      const s = this.units.get(d)?.state;
+      const s = this.units.get(d)?.m.state;
       return s === "crashed" || s === "stopped" || s === "failed";
     });
   }
 
-  // ── state changes ──────────────────────────────────────────────────────────
+  // ── the lifecycle ──────────────────────────────────────────────────────────
 
-  private setState(u: Unit, state: UnitState, reason: string | null = null): void {
-    u.state = state;
-    u.reason = reason;
-    u.since = Date.now();
-    if (!u.firstSettled && isSettled(state)) u.firstSettled = true;
-    this.opts.onState?.(this.snap(u));
-    if (state === "failed" && u.svc.critical && !this.shuttingDown) {
-      const code = u.lastExit?.code ?? (u.lastExit?.signal ? 128 + (signalNumber(u.lastExit.signal) ?? 0) : 1);
-      this.opts.onCritical?.(u.svc.name, code === 0 ? 1 : code);
+  /** Feeds one event to the unit's lifecycle and runs the effects it asks for, in order. */
+  private dispatch(u: Unit, event: LifecycleEvent): void {
+    const r = transition(u.svc, u.m, event, {
+      now: this.clock.now(),
+      shuttingDown: this.shuttingDown,
+      random: this.opts.random,
+    });
+    u.m = r.unit;
+    if (r.changed) {
+      if (!u.firstSettled && isSettled(u.m.state)) u.firstSettled = true;
+      this.opts.onState?.(this.snap(u));
     }
-    this.schedule();
-    if (this.settledWaiters.length > 0) {
-      const waiting = this.settledWaiters;
-      this.settledWaiters = waiting.filter((w) => !w.check());
-      for (const w of waiting) if (!this.settledWaiters.includes(w)) w.resolve();
+    for (const e of r.effects) this.perform(u, e);
+    if (r.changed) {
+      this.schedule();
+      this.wakeSettledWaiters();
     }
+  }
+
+  private perform(u: Unit, e: Effect): void {
+    switch (e.kind) {
+      case "report":
+        this.opts.report(e.level, u.svc.name, e.text);
+        return;
+      case "hook":
+        this.hook(u, e.event, e.outcome, e.status);
+        return;
+      case "check-skip":
+        u.gen++;
+        this.checkSkip(u, u.gen);
+        return;
+      case "spawn":
+        u.gen++;
+        this.spawnMain(u);
+        return;
+      case "watch-readiness":
+        this.watchReadiness(u, u.gen);
+        return;
+      case "cancel":
+        u.gen++;
+        this.clearTimers(u);
+        return;
+      case "end-run":
+        this.endRun(u);
+        return;
+      case "kill-leftovers":
+        this.killLeftovers(u);
+        return;
+      case "sweep": {
+        const sweep = u.sweep;
+        u.sweep = null;
+        // a /proc scan: after what this event launches, never before it
+        if (sweep) this.clock.setTimeout(sweep, 0);
+        return;
+      }
+      case "backoff": {
+        const gen = u.gen;
+        u.timer = this.clock.setTimeout(() => {
+          u.timer = null;
+          if (u.gen === gen) this.dispatch(u, { type: "backoff-elapsed" });
+        }, e.ms);
+        return;
+      }
+      case "critical":
+        this.opts.onCritical?.(u.svc.name, e.code);
+        return;
+    }
+  }
+
+  private wakeSettledWaiters(): void {
+    if (this.settledWaiters.length === 0) return;
+    const waiting = this.settledWaiters;
+    this.settledWaiters = waiting.filter((w) => !w.check());
+    for (const w of waiting) if (!this.settledWaiters.includes(w)) w.resolve();
   }
 
   /**
@@ -270,19 +332,19 @@ export class Supervisor {
 
   private schedulePass(): void {
     for (const u of this.units.values()) {
-      if (u.state !== "pending" || u.stopping) continue;
+      if (u.m.state !== "pending" || u.stopping) continue;
       let ready = true;
       let failedDep: string | null = null;
       for (const dep of u.svc.depends_on) {
         const d = this.units.get(dep);
         if (!d) continue; // validated at load; a reload may have removed it
-        if (d.state === "failed") failedDep = dep;
-        if (!satisfiesDependents(d.state)) ready = false;
+        if (d.m.state === "failed") failedDep = dep;
+        if (!satisfiesDependents(d.m.state)) ready = false;
         // A dependency in backoff or stopped blocks this unit: its first attempt counts as settled.
-        if (d.state === "crashed" || d.state === "stopped") u.firstSettled = true;
+        if (d.m.state === "crashed" || d.m.state === "stopped") u.firstSettled = true;
       }
-      if (failedDep !== null) this.setState(u, "failed", `dependency '${failedDep}' failed`);
-      else if (ready) this.launch(u);
+      if (failedDep !== null) this.dispatch(u, { type: "dependency-failed", dependency: failedDep });
+      else if (ready) this.dispatch(u, { type: "launch" });
     }
   }
 
@@ -305,41 +367,24 @@ export class Supervisor {
     const wanted = names ? this.withDependencies(names) : null;
     for (const u of this.units.values()) {
       if (wanted && !wanted.has(u.svc.name)) continue;
-      if (u.svc.cron) continue;
-      if (u.state === "stopped" || u.state === "failed" || u.state === "exited" || u.state === "skipped") {
-        u.streak = 0;
-        this.setState(u, "pending");
-      }
+      this.dispatch(u, { type: "start" });
     }
     this.schedule();
   }
 
-  private launch(u: Unit): void {
-    u.gen++;
-    const gen = u.gen;
+  private checkSkip(u: Unit, gen: number): void {
     const { svc } = u;
-    if (svc.skip === true) {
-      this.setState(u, "skipped", "skip: true");
+    const r = startChild(this.opts.platform, { command: svc.skip as string, env: svc.env, cwd: svc.working_dir });
+    if (!r.ok) {
+      this.dispatch(u, { type: "spawn-failed", reason: `skip check: ${r.error.message}` });
       return;
     }
-    if (typeof svc.skip === "string") {
-      this.setState(u, "starting", "checking skip condition");
-      const r = startChild(this.opts.platform, { command: svc.skip, env: svc.env, cwd: svc.working_dir });
-      if (!r.ok) {
-        this.runFailed(u, `skip check: ${r.error.message}`, null);
-        return;
-      }
-      r.child.exit.then((s) => {
-        if (u.gen !== gen || u.state !== "starting") return;
-        if (s.code === 0) this.setState(u, "skipped", `skip command exited 0`);
-        else this.spawnMain(u, gen);
-      });
-      return;
-    }
-    this.spawnMain(u, gen);
+    r.child.exit.then((s) => {
+      if (u.gen === gen) this.dispatch(u, { type: "skip-checked", skip: s.code === 0 });
+    });
   }
 
-  private spawnMain(u: Unit, gen: number): void {
+  private spawnMain(u: Unit): void {
     const { svc } = u;
     let extra: Partial<SpawnSpec> = { session: true };
     let env = svc.env;
@@ -350,7 +395,7 @@ export class Supervisor {
         ? NotifyChannel.open(this.opts.platform, this.opts.notifyDir, svc.name)
         : { ok: false as const, reason: "notify socket: the supervisor was given no directory for it" };
       if (!n.ok) {
-        this.runFailed(u, n.reason, null);
+        this.dispatch(u, { type: "spawn-failed", reason: n.reason });
         return;
       }
       notify = n.channel;
@@ -359,7 +404,7 @@ export class Supervisor {
       const p = this.opts.privilege(svc);
       if (!p.ok) {
         notify?.close();
-        this.runFailed(u, p.reason, null);
+        this.dispatch(u, { type: "spawn-failed", reason: p.reason });
         return;
       }
       extra = { ...extra, ...p.extra };
@@ -380,37 +425,37 @@ export class Supervisor {
     release?.();
     if (!r.ok) {
       notify?.close();
-      this.runFailed(u, r.error.message, null);
+      this.dispatch(u, { type: "spawn-failed", reason: r.error.message });
       return;
     }
     const child = r.child;
     u.child = child;
     u.notify = notify;
-    u.startedAt = child.startedAt;
     u.tree = new ProcessTree(this.opts.scan, child.pid, child.pid);
-    this.setState(u, "starting");
-    this.opts.report("info", svc.name, `started (pid ${child.pid})`);
     child.exit.then((status) => {
       notify?.close();
       if (u.notify === notify) u.notify = null;
-      this.onExit(u, gen, child, status);
+      if (u.tree) u.tree.rootReaped = true;
+      if (u.child !== child) return;
+      u.child = null;
+      this.dispatch(u, { type: "exited", status });
     });
-    this.watchReadiness(u, gen);
+    this.dispatch(u, { type: "spawned", pid: child.pid, at: this.clock.now() });
   }
 
   private watchReadiness(u: Unit, gen: number): void {
     const { probe, timeout } = u.svc.readiness;
     if (probe.kind === "default") {
-      u.timer = setTimeout(() => {
+      u.timer = this.clock.setTimeout(() => {
         u.timer = null;
-        if (u.gen === gen && u.state === "starting") this.ready(u);
+        if (u.gen === gen) this.dispatch(u, { type: "ready" });
       }, DEFAULT_READY_MS);
       return;
     }
     const ac = new AbortController();
     u.probe = ac;
     let lastError = "";
-    const deadline = setTimeout(() => ac.abort(), timeout);
+    const deadline = this.clock.setTimeout(() => ac.abort(), timeout);
     probeUntilReady(
       probe,
       {
@@ -426,31 +471,17 @@ export class Supervisor {
       },
       (e) => (lastError = e),
     ).then((passed) => {
-      clearTimeout(deadline);
+      this.clock.clearTimeout(deadline);
       if (u.probe === ac) u.probe = null;
-      if (u.gen !== gen || u.state !== "starting") return;
+      if (u.gen !== gen) return;
       if (passed) {
         u.notify?.keepDraining();
-        this.ready(u);
+        this.dispatch(u, { type: "ready" });
         return;
       }
       const why = `readiness ${describeProbe(probe)} did not pass within ${timeout} ms${lastError ? ` (${lastError})` : ""}`;
-      this.opts.report("error", u.svc.name, why);
-      this.stopProcess(u).then(() => {
-        this.setState(u, "failed", why);
-        this.hook(u, "on_start", "error");
-      });
+      this.dispatch(u, { type: "readiness-failed", why });
     });
-  }
-
-  /** The current state, unnarrowed: calls like launch() may change it synchronously. */
-  private stateOf(u: Unit): UnitState {
-    return u.state;
-  }
-
-  private ready(u: Unit): void {
-    this.setState(u, "running");
-    this.hook(u, "on_start", "success");
   }
 
   /**
@@ -462,8 +493,8 @@ export class Supervisor {
     const u = this.units.get(name);
     if (!u?.svc.cron) return { ok: false, overlap: false, reason: `"${name}" is not a cron unit` };
     if (this.shuttingDown) return { ok: false, overlap: false, reason: "the supervisor is shutting down" };
-    if (u.child || u.stopping) return { ok: false, overlap: true, reason: "the previous run is still going" };
-    this.spawnMain(u, ++u.gen);
+    if (u.child || u.stopping || u.ending) return { ok: false, overlap: true, reason: "the previous run is still going" };
+    this.dispatch(u, { type: "launch" });
     const child = u.child as Child | null;
     if (!child) return { ok: true, exit: Promise.resolve(null) };
     return { ok: true, exit: child.exit.then((s) => s) };
@@ -471,94 +502,23 @@ export class Supervisor {
 
   // ── exits and restarts ─────────────────────────────────────────────────────
 
-  private onExit(u: Unit, gen: number, child: Child, status: ExitStatus): void {
-    if (u.tree) u.tree.rootReaped = true;
-    u.lastExit = { code: status.code, signal: status.signal, at: status.at };
-    if (u.child === child) u.child = null;
-    // An operator stop or a readiness failure awaits the exit itself.
-    if (u.gen !== gen || u.stopping) return;
-    this.clearTimers(u);
-    const clean = status.code === 0;
-    const ranFor = status.at - (u.startedAt ?? status.at);
-    if (ranFor >= u.svc.restart_reset) u.streak = 0;
-    const policy = u.svc.restart_policy;
-    // a cron run is never restarted: the schedule decides when it runs again
-    const restart = !u.svc.cron && (policy === "always" || (policy === "on-failure" && !clean));
-    const what = describeExit(status);
-    this.opts.report(clean ? "info" : "warn", u.svc.name, what);
-    if (!restart) {
-      if (!clean) setTimeout(this.killLeftovers(u), 0);
-      if (clean) {
-        this.setState(u, "exited");
-        this.hook(u, "on_stop", "success", status);
-      } else {
-        this.setState(u, "failed", what);
-        this.hook(u, "on_stop", "error", status);
-      }
-      return;
-    }
-    const sweep = this.killLeftovers(u);
-    if (!clean) this.hook(u, "on_stop", "error", status);
-    this.scheduleRestart(u, what, status, sweep);
-  }
-
-  /** A run that could not even start (exec failure, privilege step): counts as a failed run. */
-  private runFailed(u: Unit, reason: string, status: ExitStatus | null): void {
-    this.opts.report("error", u.svc.name, reason);
-    const policy = u.svc.restart_policy;
-    if (policy === "never" || u.svc.cron) {
-      this.setState(u, "failed", reason);
-      this.hook(u, "on_start", "error", status);
-      return;
-    }
-    this.hook(u, "on_start", "error", status);
-    this.scheduleRestart(u, reason, status);
-  }
-
-  private scheduleRestart(u: Unit, reason: string, status: ExitStatus | null, sweep: () => void = () => {}): void {
-    u.streak++;
-    const max = u.svc.max_restarts;
-    if (max !== null && u.streak > max) {
-      const why = `${reason}; gave up after ${max} restart${max === 1 ? "" : "s"}`;
-      this.opts.report("error", u.svc.name, why);
-      this.setState(u, "failed", why);
-      setTimeout(sweep, 0);
-      return;
-    }
-    const delay = backoffDelay(u.svc.backoff, u.svc.backoff_max, u.streak, this.opts.random);
-    this.setState(u, "crashed", reason);
-    this.opts.report("info", u.svc.name, `restarting in ${delay} ms (attempt ${u.streak})`);
-    const gen = u.gen;
-    u.timer = setTimeout(() => {
-      u.timer = null;
-      if (u.gen !== gen || u.state !== "crashed" || this.shuttingDown) {
-        sweep();
-        return;
-      }
-      u.restarts++;
-      this.launch(u);
-      sweep();
-      // launch may already have failed synchronously (exec error), so read the state afresh
-      this.hook(u, "on_restart", this.stateOf(u) === "failed" ? "error" : "success", status);
-    }, delay);
-  }
-
   /**
    * After the main process of a failed run ended, what lingers of it is killed: its process
-   * group at once (one syscall), and the rest of its tree by the returned sweep, which needs a
-   * /proc scan — the caller runs it after the restart is launched, so a crash→restart never
-   * waits for a scan of every process on the host.
+   * group at once (one syscall), and the rest of its tree by a later sweep, which needs a /proc
+   * scan — it runs after the restart is launched, so a crash→restart never waits for a scan of
+   * every process on the host.
    */
-  private killLeftovers(u: Unit): () => void {
+  private killLeftovers(u: Unit): void {
     const tree = u.tree;
-    if (tree) this.opts.platform.kill(-tree.pgid, "SIGKILL");
-    return () => {
-      tree?.signalAll(this.opts.platform, "SIGKILL");
+    if (!tree) return;
+    this.opts.platform.kill(-tree.pgid, "SIGKILL");
+    u.sweep = () => {
+      tree.signalAll(this.opts.platform, "SIGKILL");
     };
   }
 
   private clearTimers(u: Unit): void {
-    if (u.timer) clearTimeout(u.timer);
+    if (u.timer) this.clock.clearTimeout(u.timer);
     u.timer = null;
     u.probe?.abort();
     u.probe = null;
@@ -591,21 +551,25 @@ export class Supervisor {
     if (!u) return Promise.resolve();
     if (u.stopping) return u.stopping;
     u.stopping = (async () => {
-      u.gen++;
-      this.clearTimers(u);
-      const wasLive = u.child !== null;
-      const pid = u.child?.pid ?? 0;
-      if (wasLive) {
-        this.setState(u, "stopping");
-        await this.stopProcess(u);
-      }
-      this.setState(u, "stopped");
-      if (wasLive) this.opts.report("info", u.svc.name, `stopped (${u.lastExit ? describeExit(u.lastExit) : "gone"})`);
-      if (wasLive) this.hook(u, "on_stop", "success", u.lastExit ? { ...u.lastExit, pid } : null);
+      this.dispatch(u, { type: "stop" });
+      while (u.ending) await u.ending;
     })().finally(() => {
       u.stopping = null;
     });
     return u.stopping;
+  }
+
+  /** The end-run effect: end the current run's whole tree, then tell the lifecycle. */
+  private endRun(u: Unit): void {
+    const child = u.child;
+    if (u.ending || !child) return;
+    const ending = this.stopProcess(u)
+      .then(() => child.exit)
+      .then((status) => {
+        if (u.ending === ending) u.ending = null;
+        this.dispatch(u, { type: "run-ended", status });
+      });
+    u.ending = ending;
   }
 
   /** stop_signal to the group, wait stop_timeout, then SIGKILL to every member of the tree. */
@@ -616,10 +580,10 @@ export class Supervisor {
     const { platform } = this.opts;
     tree.refresh(); // remember the members while the root still links them
     if (!platform.kill(-child.pid, u.svc.stop_signal)) platform.kill(child.pid, u.svc.stop_signal);
-    const deadline = Date.now() + u.svc.stop_timeout;
-    const exited = await within(child.exit, u.svc.stop_timeout);
+    const deadline = this.clock.now() + u.svc.stop_timeout;
+    const exited = await this.within(child.exit, u.svc.stop_timeout);
     // Members that outlive the main process get the rest of stop_timeout to finish.
-    while (exited && Date.now() < deadline && tree.refresh().length > 0) await delay(STOP_POLL_MS);
+    while (exited && this.clock.now() < deadline && tree.refresh().length > 0) await this.delay(STOP_POLL_MS);
     await this.killTree(u, child, tree);
   }
 
@@ -628,9 +592,20 @@ export class Supervisor {
     // cgroup.kill reaches every process of the cgroup at once, even ones that escaped the tree
     if (u.cgroupDir) killCgroup(u.cgroupDir);
     platform.kill(-child.pid, "SIGKILL");
-    for (let i = 0; i < 100 && tree.signalAll(platform, "SIGKILL") > 0; i++) await delay(10);
+    for (let i = 0; i < 100 && tree.signalAll(platform, "SIGKILL") > 0; i++) await this.delay(10);
     await child.exit;
     if (u.child === child) u.child = null;
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((r) => this.clock.setTimeout(r, ms));
+  }
+
+  /** true if `p` settled within `ms`; the timer never outlives the race (it would hold the loop open). */
+  private within(p: Promise<unknown>, ms: number): Promise<boolean> {
+    let timer: unknown;
+    const timeout = new Promise<boolean>((r) => (timer = this.clock.setTimeout(() => r(false), ms)));
+    return Promise.race([p.then(() => true), timeout]).finally(() => this.clock.clearTimeout(timer));
   }
 
   /** Graceful shutdown of everything: nothing restarts or starts any more. */
@@ -726,15 +701,4 @@ export class Supervisor {
     }
     await Promise.all(waits);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** true if `p` settled within `ms`; the timer never outlives the race (it would hold the loop open). */
-function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
-  return Promise.race([p.then(() => true), timeout]).finally(() => clearTimeout(timer));
 }

@@ -122,3 +122,50 @@ export async function waitFor(cond: () => boolean, what: string, ms = 10_000): P
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+/** A clock that moves only when told: timers fire in order of their due time on advance(). */
+export class ManualClock {
+  private t = 1_000_000;
+  private seq = 0;
+  private timers = new Map<number, { due: number; fn: () => void }>();
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { due: this.t + Math.max(0, ms), fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  /** pending timers' delays from now, for assertions */
+  pending(): number[] {
+    return [...this.timers.values()].map((x) => x.due - this.t).sort((a, b) => a - b);
+  }
+
+  /** Moves time forward by `ms`, firing due timers (and letting promise chains run between). */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await settle();
+      let next: [number, { due: number; fn: () => void }] | null = null;
+      for (const e of this.timers) if (e[1].due <= end && (!next || e[1].due < next[1].due)) next = e;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = next[1].due;
+      next[1].fn();
+    }
+    this.t = end;
+    await settle();
+  }
+}
+
+/** Lets queued promise callbacks run (several rounds: chains of then()). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}

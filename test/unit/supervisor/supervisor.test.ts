@@ -3,7 +3,7 @@
 import type { ResolvedConfig } from "../../../src/config/resolved.ts";
 import { Supervisor, type UnitSnapshot } from "../../../src/supervisor/supervisor.ts";
 import { Fixture } from "../config/fixture.ts";
-import { FakePlatform, type Program, waitFor } from "./fake-platform.ts";
+import { FakePlatform, ManualClock, type Program, settle, waitFor } from "./fake-platform.ts";
 
 interface Harness {
   sup: Supervisor;
@@ -13,8 +13,8 @@ interface Harness {
   statesOf(name: string): string[];
 }
 
-function harness(config: ResolvedConfig, programs: (command: string) => Program): Harness {
-  const platform = new FakePlatform(programs);
+function harness(config: ResolvedConfig, programs: (command: string) => Program, clock?: ManualClock): Harness {
+  const platform = new FakePlatform(programs, clock ? () => clock.now() : undefined);
   const states: UnitSnapshot[] = [];
   const reports: string[] = [];
   const sup = new Supervisor({
@@ -25,6 +25,7 @@ function harness(config: ResolvedConfig, programs: (command: string) => Program)
     onState: (u) => states.push(u),
     report: (level, service, text) => reports.push(`${level} ${service ?? "-"}: ${text}`),
     random: () => 0.5,
+    clock,
   });
   return { sup, platform, states, reports, statesOf: (n) => states.filter((s) => s.name === n).map((s) => s.state) };
 }
@@ -76,4 +77,78 @@ services:
       expect(h.platform.commands().filter((c) => c === "serve").length).toBe(1);
     });
   }
+});
+
+describe("restart with an injected clock", () => {
+  test("a crash restarts after exactly the backoff, doubling, and gives up after max_restarts", async () => {
+    const config = await fx.good(`
+version: "1"
+services:
+  web:
+    command: crash
+    restart_policy: on-failure
+    backoff: 1s
+    max_restarts: 2${hooksYaml}
+`);
+    const clock = new ManualClock();
+    const h = harness(config, programs, clock);
+    h.sup.start();
+    await settle();
+    expect(h.sup.snapshot("web")?.state).toBe("crashed");
+    expect(clock.pending()).toContain(1000);
+    await clock.advance(999);
+    expect(h.platform.commands().filter((c) => c === "crash").length).toBe(1);
+    await clock.advance(1);
+    expect(h.platform.commands().filter((c) => c === "crash").length).toBe(2);
+    expect(h.sup.snapshot("web")).toMatchObject({ state: "crashed", restarts: 1 });
+    expect(clock.pending()).toContain(2000);
+    await clock.advance(2000);
+    expect(h.sup.snapshot("web")).toMatchObject({ state: "failed", restarts: 2, reason: "exited with code 3; gave up after 2 restarts" });
+    expect(h.platform.commands().filter((c) => c === "crash").length).toBe(3);
+    const hooks = h.platform.commands().filter((c) => c.startsWith("hook "));
+    expect(hooks).toEqual([
+      "hook on_stop.error",
+      "hook on_restart.success",
+      "hook on_stop.error",
+      "hook on_restart.success",
+      "hook on_stop.error",
+    ]);
+    expect(h.statesOf("web")).toEqual(["starting", "crashed", "starting", "crashed", "starting", "failed"]);
+  });
+
+  test("an operator stop during backoff cancels the restart", async () => {
+    const config = await fx.good(`
+version: "1"
+services:
+  web: { command: crash, restart_policy: always, backoff: 5s }
+`);
+    const clock = new ManualClock();
+    const h = harness(config, programs, clock);
+    h.sup.start();
+    await settle();
+    expect(h.sup.snapshot("web")?.state).toBe("crashed");
+    await h.sup.stop("web");
+    await clock.advance(60_000);
+    expect(h.sup.snapshot("web")?.state).toBe("stopped");
+    expect(h.platform.commands()).toEqual(["crash"]);
+  });
+
+  test("the default readiness is 100 ms alive; stop sends stop_signal and waits for the exit", async () => {
+    const config = await fx.good(`
+version: "1"
+services:
+  web: { command: serve, stop_signal: SIGINT }
+`);
+    const clock = new ManualClock();
+    const h = harness(config, programs, clock);
+    h.sup.start();
+    await clock.advance(99);
+    expect(h.sup.snapshot("web")?.state).toBe("starting");
+    await clock.advance(1);
+    expect(h.sup.snapshot("web")?.state).toBe("running");
+    const pid = h.sup.snapshot("web")!.pid!;
+    await h.sup.stop("web");
+    expect(h.platform.kills[0]).toEqual({ pid: -pid, signal: "SIGINT" });
+    expect(h.sup.snapshot("web")).toMatchObject({ state: "stopped", pid: null, last_exit: { code: null, signal: "SIGINT" } });
+  });
 });
