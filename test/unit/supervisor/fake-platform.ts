@@ -15,7 +15,7 @@ export interface Program {
 export interface FakeSpawn {
   pid: number;
   spec: SpawnSpec;
-  /** the shell command (argv[2] of /bin/sh -c …) */
+  /** the command line (argv joined, or the script of /bin/sh -c …) */
   command: string;
 }
 
@@ -34,7 +34,7 @@ export class FakePlatform implements Platform {
   ) {}
 
   spawn(spec: SpawnSpec): SpawnOutcome {
-    const command = spec.argv[2] ?? spec.argv.join(" ");
+    const command = spec.argv[1] === "-c" ? spec.argv[2]! : spec.argv.join(" ");
     const p = this.programs(command);
     if (p.fail) return { ok: false, ...p.fail };
     const pid = this.nextPid++;
