@@ -29,13 +29,16 @@
 #include "init.h"
 #include "raw.h"
 #include "userns.h"
+#include "sandbox.h"
 
 _Static_assert(offsetof(struct sysg_spawn_spec, caps) == 40, "spawn spec layout");
 _Static_assert(offsetof(struct sysg_spawn_spec, flags) == 48, "spawn spec layout");
 _Static_assert(offsetof(struct sysg_spawn_spec, stdio) == 60, "spawn spec layout");
 _Static_assert(offsetof(struct sysg_spawn_spec, namespaces) == 88, "spawn spec layout");
 _Static_assert(offsetof(struct sysg_spawn_spec, gid) == 108, "spawn spec layout");
-_Static_assert(sizeof(struct sysg_spawn_spec) == 112, "spawn spec layout");
+_Static_assert(offsetof(struct sysg_spawn_spec, mount_plan) == 112, "spawn spec layout");
+_Static_assert(offsetof(struct sysg_spawn_spec, mount_plan_len) == 136, "spawn spec layout");
+_Static_assert(sizeof(struct sysg_spawn_spec) == 144, "spawn spec layout");
 _Static_assert(sizeof(struct sysg_rlimit) == 24, "rlimit layout");
 
 #define EXPORT __attribute__((visibility("default")))
@@ -57,6 +60,7 @@ struct child {
   uint32_t outer_gid;
   volatile int32_t step;  /* vfork path: written by a failing child before it exits */
   volatile int32_t err;
+  volatile int32_t detail; /* STEP_MOUNTS: the failing record's index */
 };
 
 /* The kernel's struct sigaction (glibc's differs in size and refuses signals 32 and 33). */
@@ -71,7 +75,7 @@ __attribute__((noreturn)) static void fail(struct child *c, int step, long neger
   c->step = step;
   c->err = (int32_t)-negerr;
   if (c->errfd >= 0) {
-    int32_t report[2] = {step, (int32_t)-negerr};
+    int32_t report[3] = {step, (int32_t)-negerr, c->detail};
     raw3(SYS_write, c->errfd, report, sizeof report);
   }
   raw1(SYS_exit_group, 127);
@@ -120,6 +124,21 @@ static long join_cgroup(int dirfd) {
   long r = raw3(SYS_write, fd, "0", 1); /* "0" = the writing process */
   raw1(SYS_close, fd);
   return r;
+}
+
+/* In a new mount namespace: first cut propagation towards the host (systemd's order: slave,
+ * then the sandbox's mounts), so nothing mounted here or by the service leaks out. */
+static void setup_mounts(struct child *c) {
+  const struct sysg_spawn_spec *s = c->spec;
+  if (!(s->namespaces & CLONE_NEWNS)) return;
+  STEP(c, STEP_MOUNTS, sysg_mount_slave_root());
+  if (s->flags & SYSG_MOUNTS) {
+    int32_t failed = -1;
+    long r = sysg_run_mount_plan(s, &failed);
+    c->detail = failed;
+    if (r < 0) fail(c, STEP_MOUNTS, r);
+    c->detail = -1;
+  }
 }
 
 /* Namespaces (vfork path only), limits, nice, affinity, cgroup: what the PID-1 init shares. */
@@ -253,10 +272,13 @@ __attribute__((noreturn)) static void become_service(struct child *c) {
     STEP(c, STEP_AMBIENT, raise_ambient(s->caps));
   }
   if (f & SYSG_NO_NEW_PRIVS) STEP(c, STEP_NO_NEW_PRIVS, raw5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+  if (f & SYSG_LSM) STEP(c, STEP_LSM, sysg_set_lsm_exec_label(s));
   setup_fds(c);
   if (c->cwd[0]) STEP(c, STEP_CHDIR, raw1(SYS_chdir, c->cwd));
   if (f & SYSG_UMASK) raw1(SYS_umask, s->umask); /* umask cannot fail */
   if (c->listen_pid) set_listen_pid(c->listen_pid);
+  /* last: from here on the service's own filter judges every call, exec included */
+  if (f & SYSG_SECCOMP) STEP(c, STEP_SECCOMP, sysg_install_seccomp(s));
   fail(c, STEP_EXEC, exec_service(c));
 }
 
@@ -283,6 +305,7 @@ static int vfork_child(void *arg) {
   STEP(c, STEP_SESSION, enter_session(c->spec));
   if (c->spec->namespaces) STEP(c, STEP_NAMESPACE, raw1(SYS_unshare, c->spec->namespaces));
   if (c->spec->flags & SYSG_USERNS_MAP) STEP(c, STEP_USERNS, sysg_map_user_namespace(c->outer_uid, c->outer_gid));
+  setup_mounts(c);
   prepare_process(c);
   become_service(c);
 }
@@ -294,6 +317,7 @@ static int pidns_child(void *arg) {
   STEP(c, STEP_SIGNALS, reset_signal_dispositions());
   STEP(c, STEP_SESSION, enter_session(c->spec));
   if (c->spec->flags & SYSG_USERNS_MAP) STEP(c, STEP_USERNS, sysg_map_user_namespace(c->outer_uid, c->outer_gid));
+  setup_mounts(c);
   prepare_process(c);
   long service = raw5(SYS_clone, SIGCHLD, 0, 0, 0, 0); /* a plain fork, without atfork handlers */
   if (service < 0) fail(c, STEP_FORK, service);
@@ -379,7 +403,7 @@ static int spawn_in_pid_namespace(struct child *c) {
     c->err = e;
     return -1;
   }
-  int32_t report[2];
+  int32_t report[3];
   size_t got = 0;
   while (got < sizeof report) {
     ssize_t r = read(pipefd[0], (char *)report + got, sizeof report - got);
@@ -391,6 +415,7 @@ static int spawn_in_pid_namespace(struct child *c) {
   if (got == sizeof report) {
     c->step = report[0];
     c->err = report[1];
+    c->detail = report[2];
     reap_failed(pid);
     return -1;
   }
@@ -398,9 +423,10 @@ static int spawn_in_pid_namespace(struct child *c) {
 }
 
 EXPORT int sysg_spawn(const struct sysg_spawn_spec *spec, struct sysg_spawn_result *out) {
-  struct child c = {.spec = spec, .errfd = -1, .outer_uid = geteuid(), .outer_gid = getegid()};
+  struct child c = {.spec = spec, .errfd = -1, .outer_uid = geteuid(), .outer_gid = getegid(), .detail = -1};
   out->pid = -1;
   out->err = 0;
+  out->detail = -1;
   if (spec->argc < 1 || spec->envc < 0 || spec->npass < 0 || spec->npass > MAX_PASS_FDS) {
     out->step = spec->argc < 1 ? STEP_EXEC : STEP_FDS;
     out->err = EINVAL;
@@ -449,5 +475,6 @@ EXPORT int sysg_spawn(const struct sysg_spawn_spec *spec, struct sysg_spawn_resu
   out->pid = pid;
   out->step = pid > 0 ? 0 : c.step;
   out->err = pid > 0 ? 0 : c.err;
+  out->detail = pid > 0 ? -1 : c.detail;
   return pid;
 }

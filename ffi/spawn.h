@@ -19,6 +19,10 @@ enum {
   SYSG_NO_NEW_PRIVS = 1 << 8,
   SYSG_AFFINITY = 1 << 9,
   SYSG_LISTEN_PID = 1 << 10, /* add LISTEN_PID=<the service's own pid> to its env (sd_listen_fds) */
+  /* i8 hardening (bits 16-23), see sandbox.c */
+  SYSG_MOUNTS = 1 << 16,     /* run the mount plan (needs CLONE_NEWNS) */
+  SYSG_SECCOMP = 1 << 17,    /* install the seccomp filter, the last step before exec */
+  SYSG_LSM = 1 << 18,        /* write an AppArmor/SELinux exec label */
   /* isolation.user (userns.c): CLONE_NEWUSER is in `namespaces`; map root inside to our uid */
   SYSG_USERNS_MAP = 1 << 24,
   /* isolation.user for a root supervisor: create the user namespace after the uid switch */
@@ -30,6 +34,7 @@ enum sysg_step {
   STEP_FORK, STEP_SIGNALS, STEP_SESSION, STEP_NAMESPACE, STEP_LIMITS, STEP_NICE, STEP_AFFINITY,
   STEP_CGROUP, STEP_CAPABILITIES, STEP_GROUPS, STEP_GID, STEP_UID, STEP_AMBIENT, STEP_NO_NEW_PRIVS,
   STEP_STDIO, STEP_FDS, STEP_CHDIR, STEP_UMASK, STEP_EXEC, STEP_USERNS,
+  STEP_MOUNTS, STEP_LSM, STEP_SECCOMP,
 };
 
 struct sysg_rlimit {
@@ -60,12 +65,18 @@ struct sysg_spawn_spec {
   int32_t cgroup_fd;                 /* 100: O_DIRECTORY fd of a cgroup v2 directory */
   uint32_t uid;                      /* 104 */
   uint32_t gid;                      /* 108 */
-};                                   /* 112 bytes */
+  const uint8_t *mount_plan;         /* 112: SYSG_MOUNTS: mount_plan_len bytes of records (sandbox.h) */
+  const void *seccomp_filter;        /* 120: SYSG_SECCOMP: seccomp_len struct sock_filter */
+  const char *lsm_exec;              /* 128: SYSG_LSM: "attr file\0label\0" */
+  int32_t mount_plan_len;            /* 136 */
+  int32_t seccomp_len;               /* 140 */
+};                                   /* 144 bytes */
 
 struct sysg_spawn_result {
-  int32_t pid;  /* > 0 on success, -1 on failure */
-  int32_t step; /* enum sysg_step of the failure */
-  int32_t err;  /* errno of the failure, 0 on success */
+  int32_t pid;    /* > 0 on success, -1 on failure */
+  int32_t step;   /* enum sysg_step of the failure */
+  int32_t err;    /* errno of the failure, 0 on success */
+  int32_t detail; /* STEP_MOUNTS: index of the failing record in the mount plan; else -1 */
 };
 
 /* Spawns a child as described; returns its pid, or -1 with out->step/out->err set. */

@@ -20,6 +20,13 @@ import {
   parseSeccompEntry,
   parseUmask,
 } from "./values.ts";
+import {
+  parseAddressFamily,
+  parseNamespaceName,
+  parseSandboxPath,
+  parseSeccompErrno,
+  parseSyscallArchitectures,
+} from "./sandbox-values.ts";
 
 /** Custom kind → the parser that checks (and later normalises) its values. */
 export const VALUE_KINDS: Readonly<Record<string, (input: unknown) => Parsed<unknown>>> = {
@@ -39,6 +46,11 @@ export const VALUE_KINDS: Readonly<Record<string, (input: unknown) => Parsed<unk
   "sysg.CountLimit": parseCountLimit,
   "sysg.AbsolutePath": parseAbsolutePath,
   "sysg.Seccomp": parseSeccompEntry,
+  "sysg.SandboxPath": parseSandboxPath,
+  "sysg.Namespace": parseNamespaceName,
+  "sysg.AddressFamily": parseAddressFamily,
+  "sysg.SeccompErrno": parseSeccompErrno,
+  "sysg.SyscallArchitectures": parseSyscallArchitectures,
 };
 for (const [kind, parse] of Object.entries(VALUE_KINDS)) {
   if (!TypeRegistry.Has(kind)) TypeRegistry.Set(kind, (_schema, value) => parse(value).ok);
@@ -56,6 +68,7 @@ const Duration = value<string | number>("sysg.Duration");
 const Size = value<string | number>("sysg.Size");
 const CountLimit = value<string | number>("sysg.CountLimit");
 const AbsolutePath = value<string>("sysg.AbsolutePath");
+const SandboxPath = value<string>("sysg.SandboxPath");
 const Command = Type.String({ minLength: 1, expected: "a shell command" });
 /** A service's command: a string (split into words, or run by /bin/sh -c when it needs a shell) or an argv list, exec'd as is. */
 const ServiceCommand = Type.Union(
@@ -164,17 +177,40 @@ export const RawIsolation = Type.Object(
     no_new_privileges: opt(Type.Boolean()),
     protect_system: opt(Type.Union([Type.Boolean(), Type.Literal("full"), Type.Literal("strict")])),
     protect_home: opt(Type.Union([Type.Boolean(), Type.Literal("read-only"), Type.Literal("tmpfs")])),
-    read_only_paths: opt(Type.Array(AbsolutePath)),
-    read_write_paths: opt(Type.Array(AbsolutePath)),
-    inaccessible_paths: opt(Type.Array(AbsolutePath)),
+    read_only_paths: opt(Type.Array(SandboxPath)),
+    read_write_paths: opt(Type.Array(SandboxPath)),
+    inaccessible_paths: opt(Type.Array(SandboxPath)),
     seccomp: opt(
       Type.Union([value<string>("sysg.Seccomp"), Type.Array(value<string>("sysg.Seccomp"), { minItems: 1 })], {
         expected: 'a syscall group or name ("@system-service", "~@privileged") or a list of them',
       }),
     ),
+    seccomp_errno: opt(value<string | number>("sysg.SeccompErrno")),
     apparmor_profile: opt(Type.String({ minLength: 1 })),
     selinux_context: opt(Type.String({ minLength: 1 })),
     umask: opt(value<string>("sysg.Umask")),
+    protect_kernel_tunables: opt(Type.Boolean()),
+    protect_kernel_modules: opt(Type.Boolean()),
+    protect_kernel_logs: opt(Type.Boolean()),
+    protect_control_groups: opt(Type.Boolean()),
+    protect_clock: opt(Type.Boolean()),
+    protect_hostname: opt(Type.Boolean()),
+    restrict_suid_sgid: opt(Type.Boolean()),
+    lock_personality: opt(Type.Boolean()),
+    memory_deny_write_execute: opt(Type.Boolean()),
+    restrict_realtime: opt(Type.Boolean()),
+    restrict_namespaces: opt(
+      Type.Union([Type.Boolean(), Type.Array(value<string>("sysg.Namespace"))], {
+        expected: 'true (no new namespaces), or the namespaces allowed ("net", "mnt"; "~net" first to deny instead)',
+      }),
+    ),
+    restrict_address_families: opt(
+      Type.Array(value<string>("sysg.AddressFamily"), {
+        minItems: 1,
+        expected: 'the address families allowed (["AF_UNIX", "AF_INET", "AF_INET6"]; "~AF_PACKET" first to deny instead, or ["none"])',
+      }),
+    ),
+    system_call_architectures: opt(value<string>("sysg.SyscallArchitectures")),
   },
   strict,
 );

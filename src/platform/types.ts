@@ -23,7 +23,10 @@ export type SpawnStep =
   | "chdir"
   | "umask"
   | "exec"
-  | "userns";
+  | "userns"
+  | "mounts"
+  | "lsm"
+  | "seccomp";
 
 /** Everything the child does before exec, as plain data. Privilege fields arrive with --sys. */
 export interface SpawnSpec {
@@ -73,6 +76,39 @@ export interface SpawnSpec {
    *  unprivileged supervisor needs to create the other namespaces); "after-uid": the child
    *  creates it after its uid/gid switch, mapping root to the service's account. */
   userns?: "with-namespaces" | "after-uid";
+
+  // Sandbox (isolation hardening keys, src/privilege/mount-plan.ts and seccomp.ts).
+  /** Run in order right after MS_REC|MS_SLAVE on "/" of the new mount namespace (needs CLONE_NEWNS). */
+  mountPlan?: MountOp[];
+  /** Classic BPF program installed with seccomp(SECCOMP_SET_MODE_FILTER) just before exec. */
+  seccompFilter?: SeccompInstruction[];
+  /** An LSM exec label: `label` is written to `attr` (e.g. /proc/self/attr/apparmor/exec). */
+  lsmExec?: { attr: string; label: string };
+}
+
+/** One step of a mount plan; the C child (ffi/sandbox.c) runs them in order. */
+export type MountOp =
+  /** mount --bind source target (flags: MS_REC, …) */
+  | { op: "bind"; source: string; target: string; flags: number }
+  /** mount -t fstype fstype target -o options (flags: MS_NOSUID, …) */
+  | { op: "mount"; fstype: string; target: string; flags: number; options: string }
+  /** mount_setattr: set/clear MOUNT_ATTR_* on the mount at target (recursive: the whole subtree) */
+  | { op: "setattr"; target: string; set: number; clear: number; recursive: boolean }
+  | { op: "mkdir"; target: string; mode: number }
+  /** an empty regular file to bind a file onto */
+  | { op: "mkfile"; target: string; mode: number }
+  | { op: "symlink"; source: string; target: string }
+  /** a detached copy of the mount tree at target, kept in `slot` (taken before it is covered) */
+  | { op: "clone"; target: string; slot: number; recursive: boolean }
+  /** attach the copy kept in `slot` at target */
+  | { op: "attach"; target: string; slot: number };
+
+/** struct sock_filter */
+export interface SeccompInstruction {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
 }
 
 export type SpawnOutcome =

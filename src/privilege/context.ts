@@ -3,7 +3,7 @@
 // out; the only side effect is reading /etc and /proc. The C child applies the fields in the
 // seed's order (namespaces → rlimits/nice/affinity → cgroup → keep-caps → groups/gid/uid →
 // ambient caps); this module only decides them.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CAP_LAST_CAP, CAPABILITY_NAMES, capabilityName } from "../config/capabilities.ts";
 import type { ConfigError, ResolvedConfig, ResolvedService } from "../config/resolved.ts";
@@ -19,6 +19,7 @@ import {
 } from "./accounts.ts";
 import { type CgroupSettings, cgroup2MountOf, defaultCgroupRoot } from "./cgroup.ts";
 import { type HostLimits, planLimits, readHostLimits } from "./limits.ts";
+import { type HostView, MOUNT_KEYS, parseMountPoints, planMounts } from "./mount-plan.ts";
 
 /** Where host facts are read from; tests point these at fixtures. */
 export interface PrivilegePaths {
@@ -34,6 +35,10 @@ export interface PrivilegePaths {
   /** directory holding net, mnt, pid, user (normally /proc/self/ns) */
   nsDir?: string;
   mountinfo?: string;
+  /** where file masks of inaccessible paths are bound from (created by the spawn path) */
+  maskFile?: string;
+  /** resolves sandbox paths; tests give a fake host */
+  hostView?: Omit<HostView, "mountPoints" | "maskFile">;
 }
 
 export interface PrivilegeOptions {
@@ -49,7 +54,20 @@ export interface PrivilegeOptions {
 /** The SpawnSpec fields this module decides. */
 export type PrivilegeSpec = Pick<
   SpawnSpec,
-  "uid" | "gid" | "groups" | "capabilities" | "namespaces" | "rlimits" | "nice" | "cpuAffinity" | "noNewPrivileges" | "umask" | "userns"
+  | "uid"
+  | "gid"
+  | "groups"
+  | "capabilities"
+  | "namespaces"
+  | "rlimits"
+  | "nice"
+  | "cpuAffinity"
+  | "noNewPrivileges"
+  | "umask"
+  | "mountPlan"
+  | "seccompFilter"
+  | "lsmExec"
+  | "userns"
 >;
 
 export interface PrivilegeContext {
@@ -81,16 +99,21 @@ export const NAMESPACES = {
   user: { flag: 0x10000000, ns: "user" },
 } as const;
 
+/** Where the spawn path keeps the empty mode-0000 file that hides inaccessible files. */
+export const MASK_FILE = "/run/systemg/inaccessible";
+
 /** Accepted so configs can be written today; enforced by a later release (docs/security.md). */
 const NOT_ENFORCED = [
-  "private_tmp",
-  "private_devices",
-  "protect_system",
-  "protect_home",
-  "read_only_paths",
-  "read_write_paths",
-  "inaccessible_paths",
   "seccomp",
+  "seccomp_errno",
+  "protect_clock",
+  "restrict_suid_sgid",
+  "lock_personality",
+  "memory_deny_write_execute",
+  "restrict_realtime",
+  "restrict_namespaces",
+  "restrict_address_families",
+  "system_call_architectures",
   "apparmor_profile",
   "selinux_context",
 ] as const;
@@ -103,7 +126,25 @@ interface HostFacts {
   held: bigint | null;
   nsDir: string;
   mountinfo: string;
+  view: HostView;
 }
+
+const realHost: Omit<HostView, "mountPoints" | "maskFile"> = {
+  realpath(path) {
+    try {
+      return realpathSync(path);
+    } catch {
+      return null;
+    }
+  },
+  isDir(path) {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  },
+};
 
 function readHostFacts(paths: PrivilegePaths = {}): HostFacts {
   let lastCap = CAP_LAST_CAP;
@@ -120,17 +161,27 @@ function readHostFacts(paths: PrivilegePaths = {}): HostFacts {
   } catch {
     // No /proc: the child's capset reports a capability we lack at its "capabilities" step.
   }
+  const mountinfo = paths.mountinfo ?? "/proc/self/mountinfo";
+  let mountPoints: string[] = [];
+  try {
+    mountPoints = parseMountPoints(readFileSync(mountinfo, "utf8"));
+  } catch {
+    // No /proc: a sandbox plan then binds every rule path (still correct, a little slower).
+  }
   return {
     db: readAccounts({ passwd: paths.passwd, group: paths.group }),
     limits: readHostLimits(paths),
     lastCap,
     held,
     nsDir: paths.nsDir ?? "/proc/self/ns",
-    mountinfo: paths.mountinfo ?? "/proc/self/mountinfo",
+    mountinfo,
+    view: { ...(paths.hostView ?? realHost), mountPoints, maskFile: paths.maskFile ?? MASK_FILE },
   };
 }
 
 const CAP_SYS_NICE = 23;
+const CAP = { SYS_MODULE: 16, SYS_RAWIO: 17, SYS_TIME: 25, MKNOD: 27, SYSLOG: 34, WAKE_ALARM: 35 } as const;
+const CLONE_NEWUTS = 0x04000000;
 const CAP_SYS_RESOURCE = 24;
 
 /** Does the supervisor hold capability `n`? (unknown: assume so, the child's step reports it) */
@@ -298,6 +349,38 @@ function resolveIsolation(
   // namespace must come first (it is what permits the others) and maps to our own uid.
   if (userNs) spec.userns = root ? "after-uid" : "with-namespaces";
   let flags = userNs && !root ? NAMESPACES.user.flag : 0;
+
+  // The mount sandbox: its own mount namespace, which only a root supervisor can make (refused
+  // otherwise: a sandbox key is enforced or the service does not start).
+  const plan = planMounts(iso, base, host.view);
+  errors.push(...plan.errors);
+  const sandboxKeys = MOUNT_KEYS.filter((k) => requested(iso[k]));
+  if (iso.protect_hostname === true) sandboxKeys.push("protect_hostname" as never);
+  if (sandboxKeys.length > 0 && !root) {
+    errors.push({
+      path: `${base}.${sandboxKeys[0]}`,
+      message: `${sandboxKeys.join(", ")} ${sandboxKeys.length === 1 ? "needs" : "need"} a root supervisor (a private mount namespace)`,
+      hint: "start the supervisor as root (sudo sysg --sys start), or remove the key",
+    });
+  } else if (sandboxKeys.length > 0) {
+    if (!available("mnt")) errors.push({ path: `${base}.${sandboxKeys[0]}`, message: `this kernel has no mount namespaces (${join(host.nsDir, "mnt")} missing)` });
+    if (plan.needed) {
+      flags |= NAMESPACES.mount.flag;
+      if (plan.ops.length > 0) spec.mountPlan = plan.ops;
+    }
+    // systemd: a new UTS namespace, so a hostname change stays inside (the calls are also filtered)
+    if (iso.protect_hostname === true) flags |= CLONE_NEWUTS;
+  }
+  // Capabilities that would undo a protection (systemd drops the same ones).
+  if (spec.capabilities) {
+    const drop = new Set<number>();
+    if (iso.private_devices) [CAP.MKNOD, CAP.SYS_RAWIO].forEach((c) => drop.add(c));
+    if (iso.protect_kernel_modules) drop.add(CAP.SYS_MODULE);
+    if (iso.protect_kernel_logs) drop.add(CAP.SYSLOG);
+    if (iso.protect_clock) [CAP.SYS_TIME, CAP.WAKE_ALARM].forEach((c) => drop.add(c));
+    spec.capabilities = spec.capabilities.filter((c) => !drop.has(c));
+  }
+
   for (const key of ["network", "mount", "pid"] as const) {
     if (iso[key] !== true) continue;
     const { flag, ns } = NAMESPACES[key];

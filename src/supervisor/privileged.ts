@@ -2,10 +2,11 @@
 // context (user, groups, limits, capabilities, namespaces), its cgroup prepared and handed to
 // the child as a directory fd (so no code of the service runs outside it), and the captured
 // socket-activation fds. Warnings are reported once per service, not at every restart.
-import { closeSync, openSync, constants as fs } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeFileSync, constants as fs } from "node:fs";
+import { dirname } from "node:path";
 import type { ResolvedService } from "../config/resolved.ts";
 import { prepareCgroup } from "../privilege/cgroup.ts";
-import { buildPrivilegeContext } from "../privilege/context.ts";
+import { MASK_FILE, buildPrivilegeContext } from "../privilege/context.ts";
 import { type CapturedSockets, socketsForService } from "../privilege/socket-activation.ts";
 import type { SpawnSpec } from "../platform/types.ts";
 import type { PrivilegeHook } from "./supervisor.ts";
@@ -30,6 +31,10 @@ export function privilegeHook(opts: PrivilegeHookOptions): PrivilegeHook {
     const ctx = buildPrivilegeContext(svc, { euid: opts.euid, dropPrivileges: opts.dropPrivileges, sys: opts.sys });
     if (!ctx.ok) return { ok: false, reason: `${ctx.error.message}${ctx.error.hint ? ` (${ctx.error.hint})` : ""}` };
     for (const w of ctx.warnings) warnOnce(svc, w);
+    if (ctx.spec.mountPlan?.some((op) => op.op === "bind" && op.source === MASK_FILE)) {
+      const made = ensureMaskFile();
+      if (made) return { ok: false, reason: made };
+    }
     const extra: Partial<SpawnSpec> = { ...ctx.spec };
     const env = { ...ctx.env };
     let cgroupDir: string | undefined;
@@ -69,4 +74,18 @@ export function privilegeHook(opts: PrivilegeHookOptions): PrivilegeHook {
       },
     };
   };
+}
+
+/** The empty mode-0000 file that inaccessible files are covered with (systemd: /run/systemd/inaccessible/reg). */
+function ensureMaskFile(): string | null {
+  try {
+    const st = statSync(MASK_FILE, { throwIfNoEntry: false });
+    if (st?.isFile() && st.size === 0 && (st.mode & 0o7777) === 0 && st.uid === 0) return null;
+    mkdirSync(dirname(MASK_FILE), { recursive: true, mode: 0o755 });
+    writeFileSync(MASK_FILE, "", { mode: 0 });
+    chmodSync(MASK_FILE, 0);
+    return null;
+  } catch (e) {
+    return `inaccessible_paths: cannot create ${MASK_FILE}: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }

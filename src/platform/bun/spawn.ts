@@ -9,18 +9,26 @@ const EINVAL = 22;
 export function spawn(spec: SpawnSpec): SpawnOutcome {
   const encoded = encodeSpawnSpec(spec);
   if ("step" in encoded) return { ok: false, step: encoded.step, errno: EINVAL, message: `${encoded.step}: ${encoded.detail}` };
-  const result = new Int32Array(3); // struct sysg_spawn_result { pid, step, err }
+  const result = new Int32Array(4); // struct sysg_spawn_result { pid, step, err, detail }
   const pid = shim().sysg_spawn(ptr(encoded.struct), ptr(result));
   encoded.keep.length = 0; // the buffers had to live until here
   if (pid > 0) return { ok: true, pid };
   const step = STEPS[result[1]!] ?? "fork";
   const errno = result[2]!;
-  return { ok: false, step, errno, message: `${describe(step, spec)}: ${errorText(errno)}` };
+  return { ok: false, step, errno, message: `${describe(step, spec, result[3]!)}: ${errorText(errno)}` };
 }
 
 /** The failing step with what it was working on, e.g. `chdir "/srv/web"`. */
-function describe(step: SpawnStep, spec: SpawnSpec): string {
+function describe(step: SpawnStep, spec: SpawnSpec, detail: number): string {
   switch (step) {
+    case "mounts": {
+      const op = spec.mountPlan?.[detail];
+      if (!op) return "mounts (propagation of /)";
+      const from = "source" in op ? ` ${JSON.stringify(op.source)} on` : "fstype" in op ? ` ${op.fstype} on` : "";
+      return `mounts: ${op.op}${from} ${JSON.stringify(op.target)}`;
+    }
+    case "lsm":
+      return `lsm: ${spec.lsmExec?.label ?? ""} (${spec.lsmExec?.attr ?? ""})`;
     case "exec":
       return `exec ${JSON.stringify(spec.argv[0])}`;
     case "chdir":
