@@ -104,8 +104,9 @@ export function planMounts(iso: RawIsolation, base: string, host: HostView): Mou
     }
     return real;
   };
-  // Precedence on the same path: inaccessible > rw > ro (read_write_paths win over protect_*).
-  const rank = { ro: 0, keep: 1, rw: 2 } as const;
+  // Precedence on the same path: inaccessible > rw > ro > keep (read_write_paths win over
+  // protect_*; "keep" only exempts /dev, /proc, /sys from protect_system=strict).
+  const rank = { keep: 0, ro: 1, rw: 2 } as const;
   const rule = (path: string | null, mode: Mode) => {
     if (path === null || covers.get(path)?.kind === "mask") return;
     const had = rules.get(path);
@@ -143,6 +144,16 @@ export function planMounts(iso: RawIsolation, base: string, host: HostView): Mou
   if (iso.protect_kernel_logs) for (const p of KERNEL_LOGS_HIDDEN) cover(resolve(p, null), "mask");
   (iso.inaccessible_paths ?? []).forEach((p, i) => cover(resolve(p, "inaccessible_paths", i), "mask", false));
   if (errors.length > 0) return { ops: [], errors, needed };
+
+  // A rule that repeats what its nearest enclosing rule already says (/usr ro under strict's "/"
+  // ro) needs no mount of its own, unless a cover lies between them (then it is a graft).
+  for (const [path, mode] of [...rules]) {
+    let parent: string | undefined;
+    for (const r of rules.keys()) if (r !== path && within(path, r) && (parent === undefined || r.length > parent.length)) parent = r;
+    if (parent === undefined || rules.get(parent) !== mode) continue;
+    const between = [...covers.keys()].some((c) => within(path, c) && within(c, parent) && c !== parent);
+    if (!between) rules.delete(path);
+  }
 
   const coverList = [...covers.values()].sort(byPath);
   /** The innermost cover holding `path` (not the cover at `path` itself). */

@@ -100,8 +100,6 @@ ${cgMount ? `  escaper:
   hardened:
     command: exec sleep 300
     isolation:
-      private_tmp: true
-      private_devices: true
       seccomp: ["@system-service"]
       apparmor_profile: sysg-test
       selinux_context: "system_u:system_r:sysg_t:s0"
@@ -233,7 +231,7 @@ rootTest("a failing step in the child: the unit is failed with the step and errn
 rootTest("hardening keys not enforced yet are accepted and warn; the service runs", () => {
   expect(units(sb).hardened!.state).toBe("running");
   const log = supervisorLog();
-  for (const key of ["private_tmp", "private_devices", "seccomp", "apparmor_profile", "selinux_context"])
+  for (const key of ["seccomp", "apparmor_profile", "selinux_context"])
     expect(log).toContain(`services.hardened.isolation.${key} is accepted but not enforced yet`);
 });
 

@@ -280,31 +280,31 @@ describe("isolation", () => {
     }
   });
 
-  test("hardening keys are accepted with a warning each; no_new_privileges and umask apply", () => {
+  test("mount sandbox keys need a root supervisor: an error, not a warning", () => {
     const r = buildPrivilegeContext(
-      service("web", {
-        isolation: {
-          private_tmp: true,
-          private_devices: false,
-          protect_system: "strict",
-          read_only_paths: ["/etc"],
-          inaccessible_paths: [],
-          seccomp: "@system-service",
-          no_new_privileges: true,
-          umask: "0027",
-        },
-      }),
+      service("web", { isolation: { private_tmp: true, protect_system: "strict", no_new_privileges: true } }),
       asUser(),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toBe(
+      "services.web.isolation.private_tmp: private_tmp, protect_system need a root supervisor (a private mount namespace)",
+    );
+  });
+
+  test("as root the mount sandbox gives a mount namespace, a plan and drops CAP_MKNOD/CAP_SYS_RAWIO", () => {
+    const r = buildPrivilegeContext(
+      service("web", { capabilities: ["ALL"], isolation: { private_devices: true, protect_system: "strict", umask: "0027" } }),
+      asRoot(),
     );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.warnings).toEqual([
-      "services.web.isolation.private_tmp is accepted but not enforced yet",
-      "services.web.isolation.protect_system is accepted but not enforced yet",
-      "services.web.isolation.read_only_paths is accepted but not enforced yet",
-      "services.web.isolation.seccomp is accepted but not enforced yet",
-    ]);
-    expect(r.spec).toEqual({ noNewPrivileges: true, umask: 0o027 });
+    expect(r.spec.namespaces).toBe(NAMESPACES.mount.flag);
+    expect(r.spec.mountPlan?.some((op) => op.op === "mount" && op.target === "/dev")).toBe(true);
+    expect(r.spec.capabilities).not.toContain(27);
+    expect(r.spec.capabilities).not.toContain(17);
+    expect(r.spec.capabilities).toContain(21);
+    expect(r.spec.umask).toBe(0o027);
   });
 
   test("umask is read as octal in every written form", () => {

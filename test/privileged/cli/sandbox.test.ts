@@ -1,0 +1,242 @@
+// The filesystem sandbox through the compiled binary (issue 8 item 1, issue 15 item 2): each
+// service runs sandbox-probe.py, which tries forbidden and allowed actions from inside and
+// prints what the kernel said; the test also reads /proc/PID/{status,mountinfo} of the real
+// service and the host's own mountinfo. Needs root (mount namespaces).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Sandbox, ensureBuilt, run, sandbox } from "../../helpers/sysg.ts";
+import { asNobody, procStatus, runAs, skipReason, until } from "./helpers.ts";
+
+const FILE = "test/privileged/cli/sandbox.test.ts";
+const reason = skipReason(FILE, { setpriv: true });
+if (reason) console.warn(reason);
+const rootTest = reason ? test.skip : test;
+
+const PROBE = join(import.meta.dir, "sandbox-probe.py");
+const PY = "/usr/bin/python3";
+
+let sb: Sandbox;
+let work = ""; // host paths the services see: outside /tmp, /home and /root
+let shared = ""; // a tmpfs with shared propagation, for the leak test
+let sharedMounted = false;
+const stateDir = () => join(sb.home, ".local", "share", "systemg");
+
+function units(): Record<string, { pid: number | null; state: string; reason: string | null }> {
+  const r = run(sb, ["status", "--json"]);
+  return Object.fromEntries(JSON.parse(r.stdout).units.map((u: { name: string }) => [u.name, u]));
+}
+/** "probe <action>: <result>" lines of a service, once it printed "probe done". */
+async function probes(name: string): Promise<Record<string, string>> {
+  const log = join(stateDir(), "logs", `${name}_stdout.log`);
+  const text = await until(`${name} to finish probing`, () => {
+    const t = existsSync(log) ? readFileSync(log, "utf8") : "";
+    if (t.includes("probe done")) return t;
+    const u = units()[name];
+    if (u && u.state !== "running" && u.state !== "starting") throw new Error(`${name} is ${u.state}: ${u.reason}`);
+    return null;
+  }, 20_000).catch((e) => {
+    throw new Error(`${e.message}; ${name}: ${JSON.stringify(units()[name])}`);
+  });
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/probe (\S+): (\S+)/g)) out[m[1]!] = m[2]!;
+  return out;
+}
+const mountinfo = (pid: number | "self") => readFileSync(`/proc/${pid}/mountinfo`, "utf8");
+/** the mount options (field 6) of the mount at `point` in a mountinfo text (the last one wins) */
+function mountOptions(info: string, point: string): string | undefined {
+  let found: string | undefined;
+  for (const line of info.split("\n")) {
+    const f = line.split(" ");
+    if (f[4] === point) found = `${f[5]} ${line.split(" - ")[1] ?? ""}`;
+  }
+  return found;
+}
+function blockDevice(): string | null {
+  for (const name of readdirSync("/sys/block")) if (existsSync(`/dev/${name}`)) return `/dev/${name}`;
+  return null;
+}
+const probe = (...actions: string[]) => `exec ${PY} ${PROBE} ${actions.join(" ")}`;
+
+let block: string | null = null;
+let hostTmpFile = "";
+
+function config(): string {
+  const rw = join(work, "rw");
+  const secret = join(work, "secret");
+  return `version: "1"
+services:
+  fs:
+    working_dir: /
+    command: ${probe(
+      "write=/usr/sysg-probe",
+      "write=/etc/sysg-probe",
+      `write=${rw}/x`,
+      "write=/tmp/sysg-probe",
+      `exists=${hostTmpFile}`,
+      `read=${secret}/file`,
+      `list=${secret}`,
+      `read=${join(work, "secret.txt")}`,
+      `exists=${join(work, "nested", "inside")}`,
+      "list=/root",
+      "write=/proc/sys/kernel/domainname",
+      "read=/dev/null",
+      "write=/dev/null",
+      "read=/dev/urandom",
+      ...(block ? [`block=${block}`] : []),
+      "exists=/dev/mem",
+      "mknod=/tmp/null2",
+    )}
+    isolation:
+      private_tmp: true
+      private_devices: true
+      protect_system: strict
+      protect_home: true
+      read_write_paths: [${rw}]
+      read_only_paths: ["-${join(work, "missing")}"]
+      inaccessible_paths: [${secret}, ${join(work, "secret.txt")}]
+      protect_kernel_tunables: true
+      protect_kernel_modules: true
+      protect_kernel_logs: true
+      protect_control_groups: true
+    stop_timeout: 2s
+  leak:
+    working_dir: /
+    command: ${probe(`mount=${shared}/inner`)}
+    capabilities: ["ALL"]
+    isolation:
+      mount: true
+    stop_timeout: 2s
+  plain:
+    working_dir: /
+    command: ${probe("write=/tmp/sysg-probe-plain")}
+    stop_timeout: 2s
+`;
+}
+
+beforeAll(() => {
+  if (reason) return;
+  ensureBuilt();
+  sb = sandbox();
+  block = blockDevice();
+  if (!block) console.warn(`${FILE}: no block device in /dev, the block-device probe is left out`);
+  mkdirSync("/srv", { recursive: true });
+  work = mkdtempSync("/srv/sysg-sandbox-"); // outside /tmp, /home, /root: seen by every service
+  chmodSync(work, 0o755);
+  mkdirSync(join(work, "rw"));
+  mkdirSync(join(work, "secret"));
+  writeFileSync(join(work, "secret", "file"), "secret\n");
+  writeFileSync(join(work, "secret.txt"), "secret\n");
+  hostTmpFile = join(sb.dir, "host-only");
+  writeFileSync(hostTmpFile, "");
+  shared = join(work, "shared");
+  mkdirSync(shared);
+  const m = spawnSync("sh", ["-c", `mount -t tmpfs sysg-test "${shared}" && mount --make-shared "${shared}" && mkdir "${shared}/inner"`]);
+  if (m.status !== 0) throw new Error(`cannot prepare a shared tmpfs: ${m.stderr}`);
+  sharedMounted = true;
+  const r = run(sb, ["start", "--daemonize", "-c", sb.write("sandbox.yaml", config())], { timeout: 30_000 });
+  if (r.code !== 0) throw new Error(`start --daemonize failed (${r.code}): ${r.stdout}${r.stderr}`);
+});
+
+afterAll(() => {
+  if (reason) return;
+  run(sb, ["stop"], { timeout: 30_000 });
+  sb.cleanup();
+  if (sharedMounted) spawnSync("umount", ["-R", shared]);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("filesystem sandbox (root service, no capabilities)", () => {
+  rootTest("forbidden writes, reads and devices fail inside; allowed ones work", async () => {
+    const p = await probes("fs");
+    const rw = join(work, "rw");
+    expect(p).toMatchObject({
+      "write=/usr/sysg-probe": "EROFS",
+      "write=/etc/sysg-probe": "EROFS",
+      [`write=${rw}/x`]: "ok",
+      "write=/tmp/sysg-probe": "ok",
+      [`exists=${hostTmpFile}`]: "ENOENT",
+      [`read=${join(work, "secret")}/file`]: "EACCES",
+      [`list=${join(work, "secret")}`]: "EACCES",
+      [`read=${join(work, "secret.txt")}`]: "EACCES",
+      "list=/root": "EACCES",
+      "write=/proc/sys/kernel/domainname": "EROFS",
+      "read=/dev/null": "ok",
+      "write=/dev/null": "ok",
+      "read=/dev/urandom": "ok",
+      "exists=/dev/mem": "ENOENT",
+      "mknod=/tmp/null2": "EPERM",
+    });
+    if (block) expect(p[`block=${block}`]).toBe("ENOENT");
+    // what the service wrote is where it should be: rw path on the host, /tmp private
+    expect(existsSync(join(rw, "x"))).toBe(true);
+    expect(existsSync("/tmp/sysg-probe")).toBe(false);
+    expect(existsSync("/usr/sysg-probe")).toBe(false);
+  });
+
+  rootTest("mountinfo of the service: / read-only, rw path writable, private /tmp and /dev; CAP_MKNOD and CAP_SYS_RAWIO gone", async () => {
+    await probes("fs");
+    const pid = units().fs!.pid!;
+    const info = mountinfo(pid);
+    expect(mountOptions(info, "/")).toMatch(/^ro[, ]/);
+    expect(mountOptions(info, join(work, "rw"))).toMatch(/^rw[, ]/);
+    expect(mountOptions(info, "/tmp")).toMatch(/^rw,nosuid,nodev.* tmpfs tmpfs/);
+    expect(mountOptions(info, "/dev")).toMatch(/^ro,nosuid,noexec.* tmpfs tmpfs/);
+    expect(mountOptions(info, "/sys")).toMatch(/^ro[, ]/);
+    expect(mountOptions(info, "/proc/sys")).toMatch(/^ro[, ]/);
+    expect(mountOptions(info, join(work, "secret"))).toMatch(/^ro,nosuid,nodev,noexec.* tmpfs/);
+    // the host's namespace is untouched
+    expect(mountOptions(mountinfo("self"), "/")).toMatch(/^rw[, ]/);
+    expect(mountOptions(mountinfo("self"), join(work, "secret"))).toBeUndefined();
+    const bnd = BigInt(`0x${procStatus(pid).CapBnd}`);
+    expect(bnd & (1n << 27n)).toBe(0n); // CAP_MKNOD
+    expect(bnd & (1n << 17n)).toBe(0n); // CAP_SYS_RAWIO
+  });
+
+  rootTest("private /tmp is empty at start and not shared with another service", async () => {
+    const fs = await probes("fs");
+    const plain = await probes("plain");
+    expect(fs["write=/tmp/sysg-probe"]).toBe("ok");
+    expect(plain["write=/tmp/sysg-probe-plain"]).toBe("ok"); // plain shares the host's /tmp
+    expect(existsSync("/tmp/sysg-probe-plain")).toBe(true);
+    rmSync("/tmp/sysg-probe-plain", { force: true });
+    const pid = units().fs!.pid!;
+    expect(readdirSync(`/proc/${pid}/root/tmp`)).toEqual(["sysg-probe"]);
+  });
+});
+
+rootTest("isolation.mount: a mount made inside the service does not appear on the host (MS_REC|MS_SLAVE)", async () => {
+  const p = await probes("leak");
+  expect(p[`mount=${shared}/inner`]).toBe("ok");
+  const pid = units().leak!.pid!;
+  expect(mountOptions(mountinfo(pid), `${shared}/inner`)).toMatch(/tmpfs/);
+  expect(mountOptions(mountinfo("self"), `${shared}/inner`)).toBeUndefined();
+  // and the other way still works: a host mount made now shows up inside (slave, not private)
+  const later = `${shared}/later`;
+  mkdirSync(later);
+  expect(spawnSync("mount", ["-t", "tmpfs", "sysg-later", later]).status).toBe(0);
+  await until("the host mount to propagate into the service", () => mountOptions(mountinfo(pid), later));
+});
+
+describe("refused, not silently accepted", () => {
+  rootTest("a missing inaccessible path is a config error naming it; '-' makes it optional", () => {
+    const bad = sb.write("missing.yaml", `services:\n  x:\n    command: sleep 1\n    isolation:\n      inaccessible_paths: [/nonexistent/sysg]\n`);
+    const r = run(sb, ["check", "-c", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("services.x.isolation.inaccessible_paths[0]");
+    expect(r.stderr).toContain('"/nonexistent/sysg" does not exist');
+    expect(r.stderr).toContain('"-/nonexistent/sysg"');
+    const ok = sb.write("optional.yaml", `services:\n  x:\n    command: sleep 1\n    isolation:\n      inaccessible_paths: ["-/nonexistent/sysg"]\n`);
+    expect(run(sb, ["check", "-c", ok]).code).toBe(0);
+  });
+
+  rootTest("without root the mount sandbox is an error, not a warning", () => {
+    const cfg = join(work, "nonroot.yaml"); // readable by nobody
+    writeFileSync(cfg, `services:\n  x:\n    command: sleep 1\n    working_dir: /\n    isolation:\n      protect_system: strict\n`);
+    const r = runAs(sb, asNobody, ["check", "-c", cfg]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("services.x.isolation.protect_system");
+    expect(r.stderr).toContain("needs a root supervisor");
+  });
+});
