@@ -94,7 +94,7 @@ describe("bad values name the value and the accepted form", () => {
     ["    isolation: { protect_system: yes }\n", "services.web.isolation.protect_system", 'expected one of true, false, full, strict, got "yes"'],
     ["    isolation: { protect_home: readonly }\n", "services.web.isolation.protect_home", 'expected one of true, false, read-only, tmpfs, got "readonly"'],
     ["    isolation: { seccomp: [\"@system-service\", \"Bad Name\"] }\n", "services.web.isolation.seccomp[1]", 'expected a syscall group like "@system-service", a syscall name like "ptrace", optionally prefixed with "~" to deny, got "Bad Name"'],
-    ["    isolation: { read_only_paths: [/etc, var] }\n", "services.web.isolation.read_only_paths[1]", 'expected an absolute path like "/var/lib/app", got "var"'],
+    ["    isolation: { read_only_paths: [/etc, var] }\n", "services.web.isolation.read_only_paths[1]", 'expected an absolute path like "/var/lib/app" (prefix "-" to ignore it when missing), got "var"'],
     ["    readiness: { tcp: 'localhost' }\n", "services.web.readiness.tcp", 'expected "host:port" (e.g. "127.0.0.1:8080", "[::1]:8080") or a port number, got "localhost"'],
     ["    readiness: { notify: false }\n", "services.web.readiness.notify", "expected true, got false"],
     ["    readiness: { log: '(' }\n", "services.web.readiness.log", 'invalid regular expression "("'],
