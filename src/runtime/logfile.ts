@@ -21,6 +21,9 @@ export interface LogFileOptions {
 
 const NL = 10;
 const NEWLINE = Buffer.from([NL]);
+const EMPTY = Buffer.alloc(0);
+/** First size of the output buffer: a full pipe read (64 KiB) of short lines with stamps fits. */
+const FIRST_OUT = 128 * 1024;
 /** "2026-01-02T03:04:05.678Z " */
 const STAMP_LEN = 25;
 /** A line still without newline after this many bytes is written as a line of its own, so a
@@ -30,7 +33,8 @@ export const MAX_LINE = 1024 * 1024;
 export class LogFile {
   private fd: number;
   private size: number;
-  private out = Buffer.allocUnsafe(256 * 1024);
+  /** output buffer, allocated at the first line: a silent service costs no memory here */
+  private out = EMPTY;
   private readonly stamp = Buffer.alloc(STAMP_LEN, 0x20);
   private stampMs = Number.NaN;
   /** bytes of an unfinished last line, kept across chunks */
@@ -53,6 +57,12 @@ export class LogFile {
     const opened = openAppend(path, opts.mode);
     if (!opened.ok) return opened;
     return { ok: true, value: new LogFile(path, opts, opened.value.fd, opened.value.size) };
+  }
+
+  /** A log file opened (or created) at its first line: a silent service holds no fd and no
+   *  buffer. An open failure then comes back from that first `write`. */
+  static deferred(path: string, opts: LogFileOptions): LogFile {
+    return new LogFile(path, opts, -1, 0);
   }
 
   /** Writes every complete line of `chunk`; an unfinished last line waits for the next chunk. */
@@ -165,7 +175,7 @@ export class LogFile {
   }
 
   private grow(min: number): void {
-    const next = Buffer.allocUnsafe(Math.max(min, this.out.length * 2));
+    const next = Buffer.allocUnsafe(Math.max(min, this.out.length * 2, FIRST_OUT));
     this.out.copy(next);
     this.out = next;
   }

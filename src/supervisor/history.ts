@@ -1,7 +1,8 @@
 // What `inspect` shows about the past: CPU/RSS of each unit's whole process tree sampled at
 // 1 Hz into fixed-size typed-array rings (memory stays flat however long the daemon runs), and
 // the last exits and restarts derived from the supervisor's state changes.
-import { type ProcStat, auxv, childrenByParent } from "../runtime/proc.ts";
+import { type ProcStat, auxv } from "../runtime/proc.ts";
+import { indexOf } from "./tree.ts";
 import type { UnitSnapshot } from "./supervisor.ts";
 
 /** 10 minutes at 1 Hz: the longest `inspect --window`. */
@@ -81,9 +82,8 @@ export class History {
 
   /** One sample of every running unit from one /proc scan. */
   sample(units: { name: string; pid: number | null }[], table: ProcStat[], now = Date.now()): void {
-    // one parent map per tick: walking each unit's tree is then proportional to its size
-    const byPid = new Map(table.map((e) => [e.pid, e]));
-    const children = childrenByParent(table);
+    // one index per scan, shared with the tree refresh of the same tick
+    const { byPid, children } = indexOf(table);
     for (const u of units) {
       if (u.pid === null) continue;
       const root = byPid.get(u.pid);

@@ -102,6 +102,21 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     return { write() {}, flush() {} };
   };
   const supervisorLog = open(paths.supervisorLog, { ...config.logs, timestamps: true });
+  /** A service log is opened at its first line (silent services hold no fd or buffer); an error
+   *  is reported once per failure, not once per chunk. */
+  const serviceLog = (service: string, path: string, o: Omit<LogFileOptions, "mode">): OutputSink => {
+    const file = LogFile.deferred(path, { ...o, mode: paths.fileMode });
+    let failing = false;
+    const check = (err: { message: string } | null) => {
+      if (err && !failing) report("error", service, `${err.message}; this output is discarded`);
+      failing = err !== null;
+    };
+    return {
+      write: (chunk) => check(file.write(chunk)),
+      flush: () => check(file.flush()),
+      close: () => check(file.close()),
+    };
+  };
   const encoder = new TextEncoder();
   const report = (level: Level, service: string | null, text: string) => {
     const msg = service ? `${service}: ${text}` : text;
@@ -130,7 +145,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     platform,
     config,
     scan: liveProcesses,
-    sink: (svc, stream, onLine) => open(serviceLogPath(paths.logDir, svc.name, stream), { ...svc.logs, onLine: onLine ?? undefined }),
+    sink: (svc, stream, onLine) => serviceLog(svc.name, serviceLogPath(paths.logDir, svc.name, stream), { ...svc.logs, onLine: onLine ?? undefined }),
     echo: terminal ? (service, _stream, line) => terminal.line(service, line) : undefined,
     onState: (u) => {
       history.observe(u);
@@ -232,9 +247,11 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   if (!init) process.on("SIGHUP", onHup);
+  // one /proc scan per tick, shared by the history and the tree refresh
   const sampler = setInterval(() => {
-    history.sample(sup.snapshots(), liveProcesses());
-    sup.refreshTrees();
+    const table = liveProcesses();
+    history.sample(sup.snapshots(), table);
+    sup.refreshTrees(table);
   }, SAMPLE_MS);
 
   report("info", null, `supervising ${config.order.length} service(s) from ${config.path} (pid ${process.pid})`);

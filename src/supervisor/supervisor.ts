@@ -12,7 +12,7 @@ import { type Effect, type LastExit, type Lifecycle, type LifecycleEvent, initia
 import { NotifyChannel } from "./notify.ts";
 import { describeProbe, probeUntilReady } from "./readiness.ts";
 import { type UnitState, isSettled, satisfiesDependents } from "./states.ts";
-import { type ProcScan, ProcessTree } from "./tree.ts";
+import { type ProcEntry, type ProcScan, ProcessTree } from "./tree.ts";
 
 export type { LastExit } from "./lifecycle.ts";
 
@@ -680,8 +680,8 @@ export class Supervisor {
    * later leave the tree — setsid, re-parented to us when their parent dies — are still
    * known members when their run crashes or stops. Called on the 1 Hz sampler tick.
    */
-  refreshTrees(): void {
-    for (const u of this.units.values()) if (u.child && u.tree && !u.tree.rootReaped) u.tree.refresh();
+  refreshTrees(table?: ProcEntry[]): void {
+    for (const u of this.units.values()) if (u.child && u.tree && !u.tree.rootReaped) u.tree.refresh(table);
   }
 
   /** Sends `signal` to the process group of every running unit (PID 1 forwarding, SPEC §9). */

@@ -27,9 +27,10 @@ export class ProcessTree {
     readonly pgid: number,
   ) {}
 
-  /** Adds every live process descending from the root or a known member, or in its group. */
-  refresh(): ProcEntry[] {
-    const { byPid, children, groups } = indexOf(this.scan());
+  /** Adds every live process descending from the root or a known member, or in its group
+   *  (from `table` when the caller already scanned, e.g. the 1 Hz tick). */
+  refresh(table: ProcEntry[] = this.scan()): ProcEntry[] {
+    const { byPid, children, groups } = indexOf(table);
     const live: ProcEntry[] = [];
     // drop members that died or whose pid was recycled
     for (const [pid, start] of this.members) {
@@ -71,7 +72,8 @@ interface TableIndex {
 /** One index per scan: many trees refreshed from the same (shared) scan reuse it. */
 const indexes = new WeakMap<ProcEntry[], TableIndex>();
 
-function indexOf(table: ProcEntry[]): TableIndex {
+export function indexOf<T extends ProcEntry>(table: T[]): { byPid: Map<number, T>; children: Map<number, T[]>; groups: Map<number, T[]> };
+export function indexOf(table: ProcEntry[]): TableIndex {
   let idx = indexes.get(table);
   if (idx) return idx;
   idx = { byPid: new Map(), children: childrenByParent(table), groups: new Map() };
