@@ -59,10 +59,13 @@ export class LogFile {
     return { ok: true, value: new LogFile(path, opts, opened.value.fd, opened.value.size) };
   }
 
-  /** A log file opened (or created) at its first line: a silent service holds no fd and no
-   *  buffer. An open failure then comes back from that first `write`. */
-  static deferred(path: string, opts: LogFileOptions): LogFile {
-    return new LogFile(path, opts, -1, 0);
+  /** A log file that is created now (so it is there for `logs`) but held open only from its
+   *  first line on: a silent service keeps no fd and no buffer. */
+  static deferred(path: string, opts: LogFileOptions): Result<LogFile> {
+    const opened = openAppend(path, opts.mode);
+    if (!opened.ok) return opened;
+    closeSync(opened.value.fd);
+    return { ok: true, value: new LogFile(path, opts, -1, 0) };
   }
 
   /** Writes every complete line of `chunk`; an unfinished last line waits for the next chunk. */

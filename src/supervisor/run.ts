@@ -66,6 +66,8 @@ function liveProcesses(): ProcStat[] {
   return table;
 }
 const SAMPLE_MS = 1000;
+const TRIM_MS = 10 * 60_000;
+const TRIM_AFTER_START_MS = [3_000, 30_000];
 
 /** Runs until shutdown; returns the exit code. */
 export async function runSupervisor(opts: RunOptions): Promise<number> {
@@ -105,7 +107,12 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   /** A service log is opened at its first line (silent services hold no fd or buffer); an error
    *  is reported once per failure, not once per chunk. */
   const serviceLog = (service: string, path: string, o: Omit<LogFileOptions, "mode">): OutputSink => {
-    const file = LogFile.deferred(path, { ...o, mode: paths.fileMode });
+    const opened = LogFile.deferred(path, { ...o, mode: paths.fileMode });
+    if (!opened.ok) {
+      report("error", service, `${opened.error.message}; this output is discarded`);
+      return { write() {}, flush() {} };
+    }
+    const file = opened.value;
     let failing = false;
     const check = (err: { message: string } | null) => {
       if (err && !failing) report("error", service, `${err.message}; this output is discarded`);
@@ -122,6 +129,14 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     const msg = service ? `${service}: ${text}` : text;
     supervisorLog.write(encoder.encode(`${level} ${msg}\n`));
     if (LEVELS[level] <= threshold) terminal?.event(level, msg);
+  };
+
+  // Start-up (config, validators, spawning) touched tens of MiB of the executable's code once;
+  // give those pages back when it settled, after a reload, and now and then (what is in use
+  // faults back in from the page cache).
+  const trimCode = () => {
+    const kb = platform.releaseCodePages?.() ?? 0;
+    if (kb > 0) report("debug", null, `released ${kb} KiB of code pages`);
   };
 
   if (lock.value.previous) {
@@ -219,6 +234,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     config = c;
     cron.sync();
     writeHint();
+    for (const ms of TRIM_AFTER_START_MS) setTimeout(trimCode, ms).unref?.();
   }
 
   const onSignal = () => shutdown();
@@ -257,15 +273,19 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   report("info", null, `supervising ${config.order.length} service(s) from ${config.path} (pid ${process.pid})`);
   sup.start();
   cron.start();
+  const trimmer = setInterval(trimCode, TRIM_MS);
   sup.whenSettled().then(() => {
     persister?.flush();
     notify("ready");
+    // after the JIT compiled what start-up made hot (its compilers are code pages too)
+    for (const ms of TRIM_AFTER_START_MS) setTimeout(trimCode, ms).unref?.();
   });
 
   await done;
   const adopted = await stopAdopted(platform);
   if (adopted > 0) report("info", null, `stopped ${adopted} adopted process(es) no service owned`);
   clearInterval(sampler);
+  clearInterval(trimmer);
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   process.off("SIGHUP", onHup);

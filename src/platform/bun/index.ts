@@ -2,6 +2,7 @@
 import { ptr } from "bun:ffi";
 import { signalNumber } from "../../config/signals.ts";
 import type { Platform } from "../types.ts";
+import { releaseCodePages } from "./memory.ts";
 import { notifySocket } from "./notify.ts";
 import { peerCred } from "./peercred.ts";
 import { Reaper } from "./reaper.ts";
@@ -65,5 +66,6 @@ export function createBunPlatform(): Platform {
     peerCred,
     notifySocket,
     shutdown: () => reaper.disarm(),
+    releaseCodePages,
   };
 }
