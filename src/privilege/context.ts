@@ -20,6 +20,8 @@ import {
 import { type CgroupSettings, cgroup2MountOf, defaultCgroupRoot } from "./cgroup.ts";
 import { type HostLimits, planLimits, readHostLimits } from "./limits.ts";
 import { type HostView, MOUNT_KEYS, parseMountPoints, planMounts } from "./mount-plan.ts";
+import { type LsmPaths, planLsm } from "./lsm.ts";
+import { compileSeccomp } from "./seccomp.ts";
 
 /** Where host facts are read from; tests point these at fixtures. */
 export interface PrivilegePaths {
@@ -37,6 +39,10 @@ export interface PrivilegePaths {
   mountinfo?: string;
   /** where file masks of inaccessible paths are bound from (created by the spawn path) */
   maskFile?: string;
+  /** where AppArmor/SELinux are detected */
+  lsm?: LsmPaths;
+  /** process.arch of the host (seccomp filters are x86_64 only); tests give another */
+  arch?: string;
   /** resolves sandbox paths; tests give a fake host */
   hostView?: Omit<HostView, "mountPoints" | "maskFile">;
 }
@@ -102,21 +108,6 @@ export const NAMESPACES = {
 /** Where the spawn path keeps the empty mode-0000 file that hides inaccessible files. */
 export const MASK_FILE = "/run/systemg/inaccessible";
 
-/** Accepted so configs can be written today; enforced by a later release (docs/security.md). */
-const NOT_ENFORCED = [
-  "seccomp",
-  "seccomp_errno",
-  "protect_clock",
-  "restrict_suid_sgid",
-  "lock_personality",
-  "memory_deny_write_execute",
-  "restrict_realtime",
-  "restrict_namespaces",
-  "restrict_address_families",
-  "system_call_architectures",
-  "apparmor_profile",
-  "selinux_context",
-] as const;
 
 interface HostFacts {
   db: AccountDb;
@@ -127,6 +118,8 @@ interface HostFacts {
   nsDir: string;
   mountinfo: string;
   view: HostView;
+  arch: string;
+  lsm: LsmPaths;
 }
 
 const realHost: Omit<HostView, "mountPoints" | "maskFile"> = {
@@ -176,6 +169,8 @@ function readHostFacts(paths: PrivilegePaths = {}): HostFacts {
     nsDir: paths.nsDir ?? "/proc/self/ns",
     mountinfo,
     view: { ...(paths.hostView ?? realHost), mountPoints, maskFile: paths.maskFile ?? MASK_FILE },
+    arch: paths.arch ?? process.arch,
+    lsm: paths.lsm ?? {},
   };
 }
 
@@ -392,11 +387,20 @@ function resolveIsolation(
   }
   if (flags !== 0) spec.namespaces = flags;
 
-  for (const key of NOT_ENFORCED) {
-    if (requested(iso[key])) warnings.push(`${base}.${key} is accepted but not enforced yet`);
-  }
+  const lsm = planLsm(iso, base, host.lsm);
+  errors.push(...lsm.errors);
+  warnings.push(...lsm.warnings);
+  if (lsm.lsmExec) spec.lsmExec = lsm.lsmExec;
 
   if (iso.no_new_privileges === true) spec.noNewPrivileges = true;
+  // The seccomp filter: installed last before exec, behind no_new_privs (which the kernel
+  // requires of a process without CAP_SYS_ADMIN, and which systemd implies for these keys too).
+  const seccomp = compileSeccomp(iso, base, host.arch);
+  errors.push(...seccomp.errors);
+  if (seccomp.filter) {
+    spec.seccompFilter = seccomp.filter;
+    spec.noNewPrivileges = true;
+  }
   if (iso.umask !== undefined) {
     const r = parseUmask(iso.umask);
     if (r.ok) spec.umask = r.value;

@@ -60,6 +60,8 @@ function blockDevice(): string | null {
 const probe = (...actions: string[]) => `exec ${PY} ${PROBE} ${actions.join(" ")}`;
 
 let block: string | null = null;
+/** actions refused by the `sc` filter and allowed without it (given every capability) */
+const SECCOMP_PROBES = ["reboot", "init_module", "wx_mmap", "clock", "raw_socket", "unshare", "personality", "syslog", "setuid_file=/tmp/suid", "mount=/tmp/m"];
 let hostTmpFile = "";
 
 function config(): string {
@@ -108,6 +110,49 @@ services:
     isolation:
       mount: true
     stop_timeout: 2s
+  sc:
+    # every capability, so what fails below is refused by the filter, not for lack of privilege
+    working_dir: /
+    command: ${probe(...SECCOMP_PROBES, "hostname=sysg-evil", "realtime", "inet_socket", "unix_socket", "write=/tmp/sysg-probe")}
+    capabilities: ["ALL"]
+    isolation:
+      private_tmp: true
+      seccomp: ["@system-service"]
+      system_call_architectures: native
+      restrict_address_families: [AF_UNIX, AF_INET, AF_INET6]
+      restrict_namespaces: true
+      memory_deny_write_execute: true
+      restrict_realtime: true
+      restrict_suid_sgid: true
+      lock_personality: true
+      protect_clock: true
+      protect_hostname: true
+      protect_kernel_modules: true
+      protect_kernel_logs: true
+    stop_timeout: 2s
+  nosc:
+    # the same actions without the filter: the kernel allows them (harmlessly, see the probe)
+    working_dir: /
+    command: ${probe(...SECCOMP_PROBES)}
+    capabilities: ["ALL"]
+    isolation:
+      private_tmp: true
+    stop_timeout: 2s
+  denylist:
+    working_dir: /
+    command: ${probe("reboot", "init_module", "inet_socket")}
+    capabilities: ["ALL"]
+    isolation:
+      seccomp: ["~@privileged"]
+    stop_timeout: 2s
+  killed:
+    working_dir: /
+    command: ${probe("reboot")}
+    capabilities: ["ALL"]
+    restart_policy: never
+    isolation:
+      seccomp: "~@reboot"
+      seccomp_errno: kill
   plain:
     working_dir: /
     command: ${probe("write=/tmp/sysg-probe-plain")}
@@ -238,5 +283,115 @@ describe("refused, not silently accepted", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("services.x.isolation.protect_system");
     expect(r.stderr).toContain("needs a root supervisor");
+  });
+});
+
+describe("seccomp and the syscall-based keys (root service with every capability)", () => {
+  rootTest("each forbidden call fails from inside with EPERM (EAFNOSUPPORT for the socket family); allowed calls work", async () => {
+    const p = await probes("sc");
+    expect(p).toEqual({
+      reboot: "EPERM",
+      init_module: "EPERM",
+      wx_mmap: "EPERM",
+      clock: "EPERM",
+      raw_socket: "EAFNOSUPPORT",
+      unshare: "EPERM",
+      personality: "EPERM",
+      syslog: "EPERM",
+      "setuid_file=/tmp/suid": "EPERM",
+      "mount=/tmp/m": "EPERM",
+      "hostname=sysg-evil": "EPERM",
+      realtime: "EPERM",
+      inet_socket: "ok",
+      unix_socket: "ok",
+      "write=/tmp/sysg-probe": "ok",
+    });
+  });
+
+  rootTest("without the filter the same calls get through to the kernel (so the filter is what refused them)", async () => {
+    const p = await probes("nosc");
+    expect(p.reboot).toBe("EINVAL"); // bad magic: allowed, refused by reboot(2) itself
+    expect(p.init_module).not.toBe("EPERM");
+    expect(p.clock).toBe("EINVAL"); // CLOCK_MONOTONIC cannot be set
+    for (const a of ["wx_mmap", "raw_socket", "unshare", "personality", "syslog", "setuid_file=/tmp/suid", "mount=/tmp/m"]) expect([a, p[a]]).toEqual([a, "ok"]);
+  });
+
+  rootTest("/proc/PID/status: NoNewPrivs 1, Seccomp 2 (filter), one filter; none without the keys", async () => {
+    await probes("sc");
+    await probes("nosc");
+    const s = procStatus(units().sc!.pid!);
+    expect([s.NoNewPrivs, s.Seccomp, s.Seccomp_filters]).toEqual(["1", "2", "1"]);
+    const n = procStatus(units().nosc!.pid!);
+    expect([n.NoNewPrivs, n.Seccomp, n.Seccomp_filters]).toEqual(["0", "0", "0"]);
+    expect(readFileSync("/proc/sys/kernel/hostname", "utf8").trim()).not.toBe("sysg-evil");
+  });
+
+  rootTest('"~@privileged": reboot is EPERM (not EINVAL), the rest of the service works', async () => {
+    const p = await probes("denylist");
+    expect(p).toEqual({ reboot: "EPERM", init_module: "EPERM", inet_socket: "ok" });
+  });
+
+  rootTest("seccomp_errno: kill — the call kills the service with SIGSYS", async () => {
+    const u = await until("killed to be killed", () => {
+      const k = units().killed!;
+      return k.state === "failed" || k.state === "exited" ? k : null;
+    });
+    const r = run(sb, ["status", "--json"]);
+    const killed = JSON.parse(r.stdout).units.find((x: { name: string }) => x.name === "killed");
+    expect(u.state).toBe("failed");
+    expect(killed.last_exit.signal).toBe("SIGSYS");
+  });
+
+  rootTest("unknown syscall and group names are config errors with a did-you-mean", () => {
+    const cfg = sb.write("typo.yaml", `services:\n  x:\n    command: sleep 1\n    isolation:\n      seccomp: ["@system-servise", "~rebot"]\n`);
+    const r = run(sb, ["check", "-c", cfg]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('services.x.isolation.seccomp[0]: unknown syscall group "@system-servise"');
+    expect(r.stderr).toContain('did you mean "@system-service"?');
+    expect(r.stderr).toContain('services.x.isolation.seccomp[1]: unknown system call "rebot" (on x86_64)');
+    expect(r.stderr).toContain('did you mean "reboot"?');
+  });
+});
+
+describe("apparmor_profile / selinux_context", () => {
+  const apparmor = existsSync("/sys/module/apparmor/parameters/enabled") && readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
+  const selinux = existsSync("/sys/fs/selinux/enforce");
+  const lsmTest = reason || apparmor || selinux ? test.skip : test;
+  if (!reason && (apparmor || selinux)) console.warn(`${FILE}: an LSM is active here, the missing-LSM cases are skipped (applying a real profile needs one loaded: not tested)`);
+
+  lsmTest("where the LSM is not active: a start error naming it; with '-' a warning and the service runs", async () => {
+    const cfg = sb.write("lsm.yaml", `services:
+  strict:
+    command: sleep 300
+    working_dir: /
+    isolation:
+      apparmor_profile: sysg-test
+  lenient:
+    command: sleep 300
+    working_dir: /
+    isolation:
+      selinux_context: "-system_u:system_r:sysg_t:s0"
+`);
+    const check = run(sb, ["check", "-c", cfg]);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain("services.strict.isolation.apparmor_profile: AppArmor is not active on this host");
+    expect(check.stderr).toContain('prefix it with "-"');
+    expect(check.stderr).not.toContain("lenient");
+    const lenient = sb.write("lenient.yaml", `services:\n  lenient:\n    command: sleep 300\n    working_dir: /\n    isolation:\n      selinux_context: "-system_u:system_r:sysg_t:s0"\n`);
+    const other = sandbox();
+    try {
+      const refused = run(other, ["start", "-c", cfg]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("services.strict.isolation.apparmor_profile: AppArmor is not active on this host");
+      const r = run(other, ["start", "--daemonize", "-c", lenient], { timeout: 30_000 });
+      expect(r.code).toBe(0);
+      const status = JSON.parse(run(other, ["status", "--json"]).stdout).units as { name: string; state: string }[];
+      expect(status.map((u) => [u.name, u.state])).toEqual([["lenient", "running"]]);
+      const log = readFileSync(join(other.home, ".local", "share", "systemg", "logs", "supervisor.log"), "utf8");
+      expect(log).toContain("services.lenient.isolation.selinux_context not applied: SELinux is not active on this host");
+    } finally {
+      run(other, ["stop"], { timeout: 30_000 });
+      other.cleanup();
+    }
   });
 });

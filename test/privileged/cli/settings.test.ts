@@ -97,13 +97,6 @@ ${cgMount ? `  escaper:
     command: exec sleep 300
     working_dir: ${sb.dir}
     user: nobody
-  hardened:
-    command: exec sleep 300
-    isolation:
-      seccomp: ["@system-service"]
-      apparmor_profile: sysg-test
-      selinux_context: "system_u:system_r:sysg_t:s0"
-    stop_timeout: 2s
   pidns:
     command: "trap 'exit 7' TERM; sleep 300 & wait"
     isolation:
@@ -226,13 +219,6 @@ rootTest("a failing step in the child: the unit is failed with the step and errn
   expect(u.pid).toBeNull();
   expect(u.reason).toMatch(/chdir.*Permission denied/);
   expect(supervisorLog()).toMatch(/denied: .*chdir.*Permission denied/);
-});
-
-rootTest("hardening keys not enforced yet are accepted and warn; the service runs", () => {
-  expect(units(sb).hardened!.state).toBe("running");
-  const log = supervisorLog();
-  for (const key of ["seccomp", "apparmor_profile", "selinux_context"])
-    expect(log).toContain(`services.hardened.isolation.${key} is accepted but not enforced yet`);
 });
 
 rootTest("isolation.user: a new user namespace", () => {

@@ -307,6 +307,15 @@ describe("isolation", () => {
     expect(r.spec.umask).toBe(0o027);
   });
 
+  test("seccomp keys give a filter and imply no_new_privileges, for any supervisor; other arches are refused", () => {
+    const r = buildPrivilegeContext(service("web", { isolation: { seccomp: ["@system-service"], lock_personality: true } }), asUser());
+    expect(r.ok && r.spec.noNewPrivileges).toBe(true);
+    expect(r.ok && (r.spec.seccompFilter?.length ?? 0) > 10).toBe(true);
+    const arm = buildPrivilegeContext(service("web", { isolation: { seccomp: "~@reboot" } }), asUser({ paths: { ...paths, arch: "arm64" } }));
+    expect(arm.ok).toBe(false);
+    if (!arm.ok) expect(arm.error.message).toContain("seccomp filters are built for x86_64 only, this host is arm64");
+  });
+
   test("umask is read as octal in every written form", () => {
     const r = buildPrivilegeContext(service("web", { isolation: { umask: "0o077" } }), asUser());
     expect(r.ok && r.spec.umask).toBe(0o077);
