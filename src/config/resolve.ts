@@ -31,7 +31,7 @@ import {
 } from "./schema.ts";
 import { parseSignal } from "./signals.ts";
 import { parseFiniteSize } from "./size.ts";
-import { parseAddress, parseHttpStatus } from "./values.ts";
+import { parseAddress, parseHookCommand, parseHttpStatus } from "./values.ts";
 
 export interface ResolveContext {
   /** absolute path of the config file */
@@ -204,13 +204,18 @@ function probe(r: RawReadiness | undefined): ResolvedProbe {
   return { kind: "default" };
 }
 
+function hookCommand(raw: string): { command: string; full_privileges?: true } {
+  const { command, full_privileges } = must(parseHookCommand(raw));
+  return full_privileges ? { command, full_privileges } : { command };
+}
+
 function hooks(h: RawHooks | undefined): ResolvedService["hooks"] {
   const out: ResolvedService["hooks"] = {};
   for (const event of ["on_start", "on_stop", "on_restart"] as const) {
     const pair = h?.[event];
     if (!pair) continue;
     const hook = (x: { command: string; timeout?: string | number } | undefined): ResolvedHook | undefined =>
-      x ? { command: x.command, timeout: ms(x.timeout, DEFAULTS.hook_timeout) } : undefined;
+      x ? { ...hookCommand(x.command), timeout: ms(x.timeout, DEFAULTS.hook_timeout) } : undefined;
     const success = hook(pair.success);
     const error = hook(pair.error);
     out[event] = { ...(success ? { success } : {}), ...(error ? { error } : {}) };

@@ -17,7 +17,12 @@ export const ResolvedProbe = Type.Union([
 ]);
 export type ResolvedProbe = Static<typeof ResolvedProbe>;
 
-export const ResolvedHook = Type.Object({ command: Type.String(), timeout: Type.Number() });
+export const ResolvedHook = Type.Object({
+  command: Type.String(),
+  timeout: Type.Number(),
+  /** written with a leading "+": runs with the supervisor's privileges, not the service's */
+  full_privileges: Type.Optional(Type.Boolean()),
+});
 export type ResolvedHook = Static<typeof ResolvedHook>;
 
 const HookPair = Type.Object({

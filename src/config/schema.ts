@@ -15,6 +15,7 @@ import {
   parseCountLimit,
   parseCpuMax,
   parseHttpStatus,
+  parseHookCommand,
   parseHttpUrl,
   parseRegex,
   parseSeccompEntry,
@@ -51,6 +52,7 @@ export const VALUE_KINDS: Readonly<Record<string, (input: unknown) => Parsed<unk
   "sysg.AddressFamily": parseAddressFamily,
   "sysg.SeccompErrno": parseSeccompErrno,
   "sysg.SyscallArchitectures": parseSyscallArchitectures,
+  "sysg.HookCommand": parseHookCommand,
 };
 for (const [kind, parse] of Object.entries(VALUE_KINDS)) {
   if (!TypeRegistry.Has(kind)) TypeRegistry.Set(kind, (_schema, value) => parse(value).ok);
@@ -116,7 +118,7 @@ export const RawReadiness = Type.Object(
   strict,
 );
 
-const RawHook = Type.Object({ command: Command, timeout: opt(Duration) }, strict);
+const RawHook = Type.Object({ command: value<string>("sysg.HookCommand"), timeout: opt(Duration) }, strict);
 const RawHookPair = Type.Object({ success: opt(RawHook), error: opt(RawHook) }, strict);
 export const RawHooks = Type.Object(
   { on_start: opt(RawHookPair), on_stop: opt(RawHookPair), on_restart: opt(RawHookPair) },

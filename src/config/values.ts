@@ -46,6 +46,18 @@ export function parseRegex(input: unknown): Parsed<string> {
   }
 }
 
+/**
+ * A hook command; a leading `+` runs it with the supervisor's full privileges instead of the
+ * service's user, capabilities, cgroup and sandbox (systemd's `ExecStartPre=+…`).
+ */
+export function parseHookCommand(input: unknown): Parsed<{ command: string; full_privileges: boolean }> {
+  if (typeof input !== "string" || input.trim() === "") return fail(`expected a command, got ${show(input)}`);
+  if (!input.startsWith("+")) return { ok: true, value: { command: input, full_privileges: false } };
+  const command = input.slice(1).trimStart();
+  if (command === "") return fail(`"+" must be followed by a command, got ${show(input)}`);
+  return { ok: true, value: { command, full_privileges: true } };
+}
+
 /** umask as an octal string ("0027", "027", "0o027") → number. Numbers are refused: YAML reads 0027 as 27. */
 export function parseUmask(input: unknown): Parsed<number> {
   const hint = 'write it as a quoted octal string, e.g. umask: "0027"';

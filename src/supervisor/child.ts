@@ -1,7 +1,8 @@
 // One run of a shell command as a supervised child: pipes for its output, the spawn through the
 // platform, and an `exit` promise that settles once the child is reaped and its output drained.
 // Services, hooks, skip commands and exec probes all start children here, so the one reaper
-// owns every exit code.
+// owns every exit code — and each starts from its run's ExecContext, so none of them runs with
+// more privilege than the service.
 import { type Command, SHELL, commandArgv } from "../config/command.ts";
 import type { ExitStatus, Platform, SpawnSpec, SpawnStep } from "../platform/types.ts";
 
@@ -14,14 +15,37 @@ export interface OutputSink {
   close?(): void;
 }
 
+/**
+ * Who a child runs as and where (SPEC §8): user, groups, capabilities, limits, namespaces,
+ * hardening, cgroup and environment. Built once per run by ./privileged.ts; the run's main
+ * process, skip command, exec probes and hooks all start from it.
+ */
+export interface ExecContext {
+  /** the service's environment with the account's HOME/USER/LOGNAME/SHELL laid over it */
+  env: Record<string, string>;
+  /** absolute working directory */
+  cwd: string;
+  /** the privilege fields of the spawn spec */
+  spec: Partial<SpawnSpec>;
+  /** the run's cgroup v2 directory (stop ends it with cgroup.kill), or null */
+  cgroupDir: string | null;
+  /** per spawn: fds the child needs (the cgroup directory it joins), closed by `release` after the spawn */
+  attach?: () => { extra: Partial<SpawnSpec>; release: () => void };
+}
+
+/** The context of a service with no privilege settings applied (no privilege layer, or a `+` hook). */
+export function plainContext(svc: { env: Record<string, string>; working_dir: string }): ExecContext {
+  return { env: svc.env, cwd: svc.working_dir, spec: {}, cgroupDir: null };
+}
+
 export interface ChildOptions {
   /** exec'd directly when it is a plain command or a list, else through /bin/sh -c (config/command.ts) */
   command: Command;
-  env: Record<string, string>;
-  cwd: string;
+  /** laid over the context's environment */
+  env?: Record<string, string>;
   stdout?: OutputSink;
   stderr?: OutputSink;
-  /** privilege fields and fds from the privilege context */
+  /** what only this child gets (the main process: socket-activation fds, session) */
   extra?: Partial<SpawnSpec>;
 }
 
@@ -49,25 +73,36 @@ export function envList(env: Record<string, string>): string[] {
   return out;
 }
 
+/** Starts `opts.command` in the execution context `ctx` (required: there is no spawn without one). */
 export function startChild(
   platform: Platform,
+  ctx: ExecContext,
   opts: ChildOptions,
 ): { ok: true; child: Child } | { ok: false; error: SpawnFailure } {
-  return spawnArgv(platform, opts, commandArgv(opts.command));
+  const attached = ctx.attach?.() ?? null;
+  try {
+    return spawnArgv(platform, ctx, attached?.extra ?? {}, opts, commandArgv(opts.command));
+  } finally {
+    attached?.release();
+  }
 }
 
 function spawnArgv(
   platform: Platform,
+  ctx: ExecContext,
+  attached: Partial<SpawnSpec>,
   opts: ChildOptions,
   argv: string[],
 ): { ok: true; child: Child } | { ok: false; error: SpawnFailure } {
   const out = opts.stdout ? platform.pipe() : null;
   const err = opts.stderr ? platform.pipe() : null;
   const outcome = platform.spawn({
+    ...ctx.spec,
+    ...attached,
     ...opts.extra,
     argv,
-    env: envList(opts.env),
-    cwd: opts.cwd,
+    env: envList(opts.env ? { ...ctx.env, ...opts.env } : ctx.env),
+    cwd: ctx.cwd,
     stdin: -1,
     stdout: out ? out.write : -1,
     stderr: err ? err.write : -1,
@@ -80,7 +115,7 @@ function spawnArgv(
     if (err) platform.close(err.read);
     // A string command that is a script without a #! line: run it the way the shell would have.
     if (outcome.step === "exec" && outcome.errno === ENOEXEC && typeof opts.command === "string" && argv[0] !== SHELL) {
-      return spawnArgv(platform, opts, [SHELL, "-c", opts.command]);
+      return spawnArgv(platform, ctx, attached, opts, [SHELL, "-c", opts.command]);
     }
     return { ok: false, error: { step: outcome.step, errno: outcome.errno, message: outcome.message } };
   }

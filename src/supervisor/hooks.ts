@@ -1,8 +1,10 @@
-// Lifecycle hooks (SPEC §1): run in the service's env and working dir plus SYSG_* variables,
-// never awaited by the supervisor loop; a hook that outlives its timeout loses its whole group.
+// Lifecycle hooks (SPEC §1): run in the run's execution context (the service's user, caps,
+// cgroup, sandbox, env and working dir) plus SYSG_* variables — or, written with a leading "+",
+// with the supervisor's own privileges; never awaited by the supervisor loop; a hook that
+// outlives its timeout loses its whole group.
 import type { ResolvedService } from "../config/resolved.ts";
 import type { Platform } from "../platform/types.ts";
-import { type OutputSink, describeExit, startChild } from "./child.ts";
+import { type ExecContext, type OutputSink, describeExit, plainContext, startChild } from "./child.ts";
 
 export type HookEvent = "on_start" | "on_stop" | "on_restart";
 export type HookOutcome = "success" | "error";
@@ -15,6 +17,8 @@ export interface HookFacts {
 
 export interface HookDeps {
   platform: Platform;
+  /** the run's execution context; null when it could not be built (the hook is then not run) */
+  context: ExecContext | null;
   stdout: OutputSink;
   stderr: OutputSink;
   report: (level: "info" | "warn", text: string) => void;
@@ -30,22 +34,25 @@ export function runHook(
 ): Promise<void> | null {
   const hook = svc.hooks[event]?.[outcome];
   if (!hook) return null;
+  const label = `${svc.name}: hook ${event}.${outcome}`;
+  const context = hook.full_privileges ? plainContext(svc) : deps.context;
+  if (!context) {
+    deps.report("warn", `${label} not run: the service's execution context could not be built`);
+    return null;
+  }
   const env = {
-    ...svc.env,
     SYSG_SERVICE: svc.name,
     SYSG_EVENT: `${event}.${outcome}`,
     SYSG_PID: facts.pid === null ? "" : String(facts.pid),
     SYSG_EXIT_CODE: facts.code === null ? "" : String(facts.code),
     SYSG_SIGNAL: facts.signal ?? "",
   };
-  const r = startChild(deps.platform, {
+  const r = startChild(deps.platform, context, {
     command: hook.command,
     env,
-    cwd: svc.working_dir,
     stdout: deps.stdout,
     stderr: deps.stderr,
   });
-  const label = `${svc.name}: hook ${event}.${outcome}`;
   if (!r.ok) {
     deps.report("warn", `${label} could not start: ${r.error.message}`);
     return Promise.resolve();

@@ -1,7 +1,9 @@
-// The privilege hook of the spawn path (SPEC §8): for each launch, the service's privilege
-// context (user, groups, limits, capabilities, namespaces), its cgroup prepared and handed to
-// the child as a directory fd (so no code of the service runs outside it), and the captured
-// socket-activation fds. Warnings are reported once per service, not at every restart.
+// The execution context of a run (SPEC §8), built once per run: the service's privilege context
+// (user, groups, limits, capabilities, namespaces, hardening), its cgroup prepared (each spawn
+// joins it through a fresh directory fd, so no code of the run executes outside it) and its
+// environment. The run's main process, skip command, exec probes and hooks all start from it;
+// only the main process also gets the captured socket-activation fds. Warnings are reported once
+// per service, not at every restart.
 import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeFileSync, constants as fs } from "node:fs";
 import { dirname } from "node:path";
 import type { ResolvedService } from "../config/resolved.ts";
@@ -9,7 +11,12 @@ import { prepareCgroup } from "../privilege/cgroup.ts";
 import { MASK_FILE, buildPrivilegeContext } from "../privilege/context.ts";
 import { type CapturedSockets, socketsForService } from "../privilege/socket-activation.ts";
 import type { SpawnSpec } from "../platform/types.ts";
-import type { PrivilegeHook } from "./supervisor.ts";
+import type { ExecContext } from "./child.ts";
+
+/** Builds a run's execution context; `main` holds what only the main process gets. */
+export type PrivilegeHook = (svc: ResolvedService) =>
+  | { ok: true; context: ExecContext; main: { extra: Partial<SpawnSpec>; env: Record<string, string> } }
+  | { ok: false; reason: string };
 
 export interface PrivilegeHookOptions {
   euid: number;
@@ -35,44 +42,43 @@ export function privilegeHook(opts: PrivilegeHookOptions): PrivilegeHook {
       const made = ensureMaskFile();
       if (made) return { ok: false, reason: made };
     }
-    const extra: Partial<SpawnSpec> = { ...ctx.spec };
-    const env = { ...ctx.env };
-    let cgroupDir: string | undefined;
-    let cgroupFd: number | undefined;
+    const context: ExecContext = {
+      env: { ...svc.env, ...ctx.env },
+      cwd: svc.working_dir,
+      spec: { ...ctx.spec },
+      cgroupDir: null,
+    };
     if (ctx.cgroup) {
       const prepared = prepareCgroup(ctx.cgroup.root, svc.name, ctx.cgroup.settings);
       for (const w of prepared.warnings) warnOnce(svc, w);
       if (prepared.ok) {
-        try {
-          cgroupFd = openSync(prepared.dir, fs.O_RDONLY | fs.O_DIRECTORY);
-          cgroupDir = prepared.dir;
-          extra.cgroupFd = cgroupFd;
-        } catch (e) {
-          warnOnce(svc, `cgroup ${prepared.dir}: ${e instanceof Error ? e.message : String(e)}; running outside it`);
-        }
+        const dir = prepared.dir;
+        context.cgroupDir = dir;
+        context.attach = () => {
+          try {
+            const fd = openSync(dir, fs.O_RDONLY | fs.O_DIRECTORY);
+            return { extra: { cgroupFd: fd }, release: () => closeSync(fd) };
+          } catch (e) {
+            warnOnce(svc, `cgroup ${dir}: ${e instanceof Error ? e.message : String(e)}; running outside it`);
+            return { extra: {}, release: () => {} };
+          }
+        };
       } else {
         warnOnce(svc, `cgroup: ${prepared.reason}; running outside a cgroup`);
       }
     }
+    const main = { extra: {} as Partial<SpawnSpec>, env: {} as Record<string, string> };
     if (svc.socket_activation) {
       const sockets = socketsForService(opts.sockets);
       if (sockets) {
-        extra.passFds = sockets.passFds;
-        extra.listenPid = true;
-        Object.assign(env, sockets.env);
+        main.extra.passFds = sockets.passFds;
+        main.extra.listenPid = true;
+        Object.assign(main.env, sockets.env);
       } else {
         warnOnce(svc, "socket_activation: true, but sysg was not started with LISTEN_FDS for it");
       }
     }
-    return {
-      ok: true,
-      extra,
-      env,
-      cgroupDir,
-      release: () => {
-        if (cgroupFd !== undefined) closeSync(cgroupFd);
-      },
-    };
+    return { ok: true, context, main };
   };
 }
 

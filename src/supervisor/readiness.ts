@@ -3,13 +3,13 @@
 import { connect } from "node:net";
 import type { ResolvedProbe } from "../config/resolved.ts";
 import type { NotifySocket, Platform } from "../platform/types.ts";
-import { startChild } from "./child.ts";
+import { type ExecContext, startChild } from "./child.ts";
 import { notifyFields } from "./notify.ts";
 
 export interface ProbeContext {
   platform: Platform;
-  env: Record<string, string>;
-  cwd: string;
+  /** the run's execution context: an exec probe runs as the service does */
+  exec: ExecContext;
   /** subscribe to the service's output lines; returns an unsubscribe function */
   onLine: (listener: (line: string) => void) => () => void;
   signal: AbortSignal;
@@ -101,7 +101,7 @@ async function httpOnce(url: string, status: string, signal: AbortSignal): Promi
 }
 
 async function execOnce(command: string, ctx: ProbeContext): Promise<string | null> {
-  const r = startChild(ctx.platform, { command, env: ctx.env, cwd: ctx.cwd });
+  const r = startChild(ctx.platform, ctx.exec, { command });
   if (!r.ok) return `exec probe: ${r.error.message}`;
   const onAbort = () => ctx.platform.kill(-r.child.pid, "SIGKILL");
   ctx.signal.addEventListener("abort", onAbort, { once: true });

@@ -6,15 +6,17 @@
 import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
 import { killCgroup } from "../privilege/cgroup.ts";
 import type { ExitStatus, Platform, SpawnSpec } from "../platform/types.ts";
-import { type Child, type OutputSink, startChild } from "./child.ts";
+import { type Child, type ExecContext, type OutputSink, plainContext, startChild } from "./child.ts";
 import { type HookEvent, type HookOutcome, runHook } from "./hooks.ts";
 import { type Effect, type LastExit, type Lifecycle, type LifecycleEvent, initialLifecycle, transition } from "./lifecycle.ts";
 import { NotifyChannel } from "./notify.ts";
+import type { PrivilegeHook } from "./privileged.ts";
 import { describeProbe, probeUntilReady } from "./readiness.ts";
 import { type UnitState, isSettled, satisfiesDependents } from "./states.ts";
 import { type ProcEntry, type ProcScan, ProcessTree } from "./tree.ts";
 
 export type { LastExit } from "./lifecycle.ts";
+export type { PrivilegeHook } from "./privileged.ts";
 
 export type Level = "error" | "warn" | "info" | "debug";
 
@@ -45,19 +47,6 @@ export interface UnitSnapshot {
   reason: string | null;
 }
 
-/** Per-service spawn additions from the privilege context (user, limits, caps, fds…). */
-export type PrivilegeHook = (svc: ResolvedService) =>
-  | {
-      ok: true;
-      extra: Partial<SpawnSpec>;
-      env: Record<string, string>;
-      /** the service's cgroup v2 directory: stop ends it with cgroup.kill */
-      cgroupDir?: string;
-      /** called once the spawn is done (closes the cgroup fd) */
-      release?: () => void;
-    }
-  | { ok: false; reason: string };
-
 export interface SupervisorOptions {
   platform: Platform;
   config: ResolvedConfig;
@@ -71,6 +60,7 @@ export interface SupervisorOptions {
   report: (level: Level, service: string | null, text: string) => void;
   /** A critical service failed: the caller shuts everything down and exits with `code`. */
   onCritical?: (service: string, code: number) => void;
+  /** builds each run's execution context (user, caps, cgroup, …); without it children run as the supervisor */
   privilege?: PrivilegeHook;
   random?: () => number;
   /** start only these units (the CLI adds their dependencies); the rest begin `stopped` */
@@ -100,6 +90,10 @@ interface Unit {
   sweep: (() => void) | null;
   /** the first attempt has settled (for `start --daemonize`) */
   firstSettled: boolean;
+  /** the current run's execution context: its main process, skip command, probes and hooks start from it */
+  ctx: ExecContext | null;
+  /** what only the main process of the run gets (socket-activation fds and env) */
+  mainExtra: { extra: Partial<SpawnSpec>; env: Record<string, string> };
   /** cgroup v2 dir of the current run, when the privilege context made one */
   cgroupDir: string | null;
   /** the current run's sd_notify socket (notify readiness), closed when the run ends */
@@ -163,6 +157,8 @@ export class Supervisor {
       ending: null,
       sweep: null,
       firstSettled: svc.cron !== null,
+      ctx: null,
+      mainExtra: { extra: {}, env: {} },
       cgroupDir: null,
       notify: null,
     };
@@ -234,6 +230,8 @@ export class Supervisor {
 
   /** Feeds one event to the unit's lifecycle and runs the effects it asks for, in order. */
   private dispatch(u: Unit, event: LifecycleEvent): void {
+    // a new run gets a fresh execution context (config, accounts and cgroup as they are now)
+    if (event.type === "launch" || event.type === "backoff-elapsed") u.ctx = null;
     const r = transition(u.svc, u.m, event, {
       now: this.clock.now(),
       shuttingDown: this.shuttingDown,
@@ -372,9 +370,34 @@ export class Supervisor {
     this.schedule();
   }
 
+  /**
+   * The run's execution context, built at its first spawn (skip command or main process) and
+   * kept for everything the run starts afterwards; null (and spawn-failed) when it cannot be built.
+   */
+  private runContext(u: Unit): ExecContext | null {
+    if (u.ctx) return u.ctx;
+    const { svc } = u;
+    if (!this.opts.privilege) {
+      u.ctx = plainContext(svc);
+      u.mainExtra = { extra: {}, env: {} };
+    } else {
+      const p = this.opts.privilege(svc);
+      if (!p.ok) {
+        this.dispatch(u, { type: "spawn-failed", reason: p.reason });
+        return null;
+      }
+      u.ctx = p.context;
+      u.mainExtra = p.main;
+    }
+    u.cgroupDir = u.ctx.cgroupDir;
+    return u.ctx;
+  }
+
   private checkSkip(u: Unit, gen: number): void {
     const { svc } = u;
-    const r = startChild(this.opts.platform, { command: svc.skip as string, env: svc.env, cwd: svc.working_dir });
+    const ctx = this.runContext(u);
+    if (!ctx) return;
+    const r = startChild(this.opts.platform, ctx, { command: svc.skip as string });
     if (!r.ok) {
       this.dispatch(u, { type: "spawn-failed", reason: `skip check: ${r.error.message}` });
       return;
@@ -386,9 +409,6 @@ export class Supervisor {
 
   private spawnMain(u: Unit): void {
     const { svc } = u;
-    let extra: Partial<SpawnSpec> = { session: true };
-    let env = svc.env;
-    let release: (() => void) | undefined;
     let notify: NotifyChannel | null = null;
     if (svc.readiness.probe.kind === "notify") {
       const n = this.opts.notifyDir
@@ -400,29 +420,20 @@ export class Supervisor {
       }
       notify = n.channel;
     }
-    if (this.opts.privilege) {
-      const p = this.opts.privilege(svc);
-      if (!p.ok) {
-        notify?.close();
-        this.dispatch(u, { type: "spawn-failed", reason: p.reason });
-        return;
-      }
-      extra = { ...extra, ...p.extra };
-      env = { ...env, ...p.env };
-      u.cgroupDir = p.cgroupDir ?? null;
-      release = p.release;
+    const ctx = this.runContext(u);
+    if (!ctx) {
+      notify?.close();
+      return;
     }
+    const { extra, env } = u.mainExtra;
     // only this service's own run sees NOTIFY_SOCKET (not hooks, probes or other services)
-    if (notify) env = { ...env, NOTIFY_SOCKET: notify.socket.path };
-    const r = startChild(this.opts.platform, {
+    const r = startChild(this.opts.platform, ctx, {
       command: svc.command,
-      env,
-      cwd: svc.working_dir,
+      env: notify ? { ...env, NOTIFY_SOCKET: notify.socket.path } : env,
       stdout: u.stdout,
       stderr: u.stderr,
-      extra,
+      extra: { session: true, ...extra },
     });
-    release?.();
     if (!r.ok) {
       notify?.close();
       this.dispatch(u, { type: "spawn-failed", reason: r.error.message });
@@ -452,6 +463,12 @@ export class Supervisor {
       }, DEFAULT_READY_MS);
       return;
     }
+    const exec = u.ctx;
+    if (!exec) {
+      // unreachable: a run that spawned has its context; never probe with more privilege than it
+      this.dispatch(u, { type: "readiness-failed", why: "readiness: the run has no execution context" });
+      return;
+    }
     const ac = new AbortController();
     u.probe = ac;
     let lastError = "";
@@ -460,8 +477,7 @@ export class Supervisor {
       probe,
       {
         platform: this.opts.platform,
-        env: u.svc.env,
-        cwd: u.svc.working_dir,
+        exec,
         signal: ac.signal,
         notify: u.notify?.socket ?? null,
         onLine: (l) => {
@@ -532,6 +548,7 @@ export class Supervisor {
       { pid: status?.pid || u.child?.pid || null, code: status?.code ?? null, signal: status?.signal ?? null },
       {
         platform: this.opts.platform,
+        context: u.ctx,
         stdout: u.stdout,
         stderr: u.stderr,
         report: (level, text) => this.opts.report(level, u.svc.name, text),

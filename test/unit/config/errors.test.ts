@@ -103,6 +103,7 @@ describe("bad values name the value and the accepted form", () => {
     ["    deployment: { strategy: blue-green }\n", "services.web.deployment.strategy", 'expected one of rolling, immediate, got "blue-green"'],
     ["    deployment: { health_check: { url: /health } }\n", "services.web.deployment.health_check.url", 'expected an http(s) URL like "http://127.0.0.1:8080/health", got "/health"'],
     ["    hooks: { on_start: { success: { timeout: 5s } } }\n", "services.web.hooks.on_start.success.command", 'missing required key "command"'],
+    ["    hooks: { on_stop: { error: { command: '+ ' } } }\n", "services.web.hooks.on_stop.error.command", '"+" must be followed by a command, got "+ "'],
     ["    env: { file: [a.env, 2] }\n", "services.web.env.file[1]", "expected a path, got 2"],
     ["    env: { vars: { 1X: a } }\n", "services.web.env.vars.1X", 'invalid variable name "1X"'],
     ["    user: ''\n", "services.web.user", 'expected a name or a numeric id, got ""'],

@@ -111,6 +111,7 @@ describe("values are normalised", () => {
     hooks:
       on_start: { success: { command: "echo up" } }
       on_stop: { error: { command: "echo down", timeout: 5s }, success: { command: ok } }
+      on_restart: { success: { command: "+ /usr/sbin/iptables -F" } }
     deployment:
       strategy: rolling
       pre_start: "make build"
@@ -129,6 +130,8 @@ describe("values are normalised", () => {
     expect(c.services.web!.hooks).toEqual({
       on_start: { success: { command: "echo up", timeout: 30_000 } },
       on_stop: { error: { command: "echo down", timeout: 5000 }, success: { command: "ok", timeout: 30_000 } },
+      // "+": the supervisor's full privileges (systemd ExecStartPre=+)
+      on_restart: { success: { command: "/usr/sbin/iptables -F", timeout: 30_000, full_privileges: true } },
     });
     expect(c.services.web!.deployment).toEqual({
       strategy: "rolling",

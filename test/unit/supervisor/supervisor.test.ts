@@ -1,7 +1,7 @@
 // The Supervisor driven through a scripted Platform (./fake-platform.ts) and an empty ProcScan:
 // which states a unit passes through, which hooks run, what is reported.
 import type { ResolvedConfig } from "../../../src/config/resolved.ts";
-import { Supervisor, type UnitSnapshot } from "../../../src/supervisor/supervisor.ts";
+import { type PrivilegeHook, Supervisor, type UnitSnapshot } from "../../../src/supervisor/supervisor.ts";
 import { Fixture } from "../config/fixture.ts";
 import { FakePlatform, ManualClock, type Program, settle, waitFor } from "./fake-platform.ts";
 
@@ -13,7 +13,12 @@ interface Harness {
   statesOf(name: string): string[];
 }
 
-function harness(config: ResolvedConfig, programs: (command: string) => Program, clock?: ManualClock): Harness {
+function harness(
+  config: ResolvedConfig,
+  programs: (command: string) => Program,
+  clock?: ManualClock,
+  privilege?: PrivilegeHook,
+): Harness {
   const platform = new FakePlatform(programs, clock ? () => clock.now() : undefined);
   const states: UnitSnapshot[] = [];
   const reports: string[] = [];
@@ -26,6 +31,7 @@ function harness(config: ResolvedConfig, programs: (command: string) => Program,
     report: (level, service, text) => reports.push(`${level} ${service ?? "-"}: ${text}`),
     random: () => 0.5,
     clock,
+    privilege,
   });
   return { sup, platform, states, reports, statesOf: (n) => states.filter((s) => s.name === n).map((s) => s.state) };
 }
@@ -150,5 +156,104 @@ services:
     await h.sup.stop("web");
     expect(h.platform.kills[0]).toEqual({ pid: -pid, signal: "SIGINT" });
     expect(h.sup.snapshot("web")).toMatchObject({ state: "stopped", pid: null, last_exit: { code: null, signal: "SIGINT" } });
+  });
+});
+
+describe("one execution context per run", () => {
+  const CGROUP_FD = 77;
+  /** a privilege layer that makes every child uid 1234 without capabilities, in a cgroup */
+  const asApp = (built: string[], released: number[]): PrivilegeHook => (svc) => {
+    built.push(svc.name);
+    return {
+      ok: true,
+      context: {
+        env: { ...svc.env, USER: "app", HOME: "/home/app" },
+        cwd: svc.working_dir,
+        spec: { uid: 1234, gid: 1234, groups: [], capabilities: [] },
+        cgroupDir: "/sys/fs/cgroup/systemg/web",
+        attach: () => ({ extra: { cgroupFd: CGROUP_FD }, release: () => released.push(CGROUP_FD) }),
+      },
+      main: { extra: { passFds: [3] }, env: { LISTEN_FDS: "1" } },
+    };
+  };
+
+  test("skip command, main process, exec probe and hooks all run as the service; only '+' hooks do not", async () => {
+    const config = await fx.good(`
+version: "1"
+services:
+  web:
+    command: serve
+    skip: "check-skip"
+    readiness: { exec: "probe", timeout: 5s }
+    hooks:
+      on_start: { success: { command: "hook on_start.success" } }
+      on_stop: { success: { command: "+hook privileged on_stop.success" } }
+`);
+    const built: string[] = [];
+    const released: number[] = [];
+    const h = harness(config, (c) => (c === "check-skip" ? { exitCode: 1 } : programs(c)), undefined, asApp(built, released));
+    h.sup.start();
+    await waitFor(() => h.sup.snapshot("web")?.state === "running", "web running");
+    await h.sup.stop("web");
+    await h.sup.shutdown();
+    const byCommand = new Map(h.platform.spawns.map((s) => [s.command, s.spec]));
+    expect([...byCommand.keys()]).toEqual(["check-skip", "serve", "probe", "hook on_start.success", "hook privileged on_stop.success"]);
+    for (const c of ["check-skip", "serve", "probe", "hook on_start.success"]) {
+      const spec = byCommand.get(c)!;
+      expect({ c, uid: spec.uid, gid: spec.gid, caps: spec.capabilities, cgroupFd: spec.cgroupFd, cwd: spec.cwd }).toEqual({
+        c,
+        uid: 1234,
+        gid: 1234,
+        caps: [],
+        cgroupFd: CGROUP_FD,
+        cwd: fx.dir,
+      });
+      expect(spec.env).toContain("USER=app");
+    }
+    // socket-activation fds and their env reach the main process only
+    expect(byCommand.get("serve")!.passFds).toEqual([3]);
+    expect(byCommand.get("serve")!.env).toContain("LISTEN_FDS=1");
+    expect(byCommand.get("probe")!.passFds).toBeUndefined();
+    expect(byCommand.get("hook on_start.success")!.env).not.toContain("LISTEN_FDS=1");
+    // "+": the supervisor's own privileges, outside the cgroup
+    const full = byCommand.get("hook privileged on_stop.success")!;
+    expect({ uid: full.uid, caps: full.capabilities, cgroupFd: full.cgroupFd }).toEqual({ uid: undefined, caps: undefined, cgroupFd: undefined });
+    // built once for the run; one cgroup fd per spawn, each closed after it
+    expect(built).toEqual(["web"]);
+    expect(released.length).toBe(4);
+  });
+
+  test("a run whose context cannot be built fails, and its hooks are not run with more privilege", async () => {
+    const config = await fx.good(`
+version: "1"
+services:
+  web:
+    command: serve
+    hooks:
+      on_start: { error: { command: "hook on_start.error" } }
+`);
+    const h = harness(config, programs, undefined, () => ({ ok: false, reason: 'user "app": no such user' }));
+    h.sup.start();
+    await waitFor(() => h.sup.snapshot("web")?.state === "failed", "web failed");
+    expect(h.sup.snapshot("web")?.reason).toBe('user "app": no such user');
+    expect(h.platform.spawns).toEqual([]);
+    expect(h.reports).toContain("warn web: web: hook on_start.error not run: the service's execution context could not be built");
+  });
+
+  test("a restart builds a fresh context (a cron run too)", async () => {
+    const config = await fx.good(`
+version: "1"
+services:
+  web: { command: crash, restart_policy: on-failure, backoff: 1s, max_restarts: 1 }
+`);
+    const clock = new ManualClock();
+    const built: string[] = [];
+    const h = harness(config, programs, clock, asApp(built, []));
+    h.sup.start();
+    await clock.advance(5000);
+    expect(h.sup.snapshot("web")?.state).toBe("failed");
+    expect(built).toEqual(["web", "web"]);
+    expect(h.platform.spawns.every((s) => s.spec.uid === 1234)).toBe(true);
+    expect(h.platform.spawns.length).toBe(2);
   });
 });
