@@ -45,6 +45,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "logs", summary: "show (and follow with -f) the logs of one or every service", load: () => import("./logs.ts").then((m) => m.default) },
   { name: "inspect", summary: "one unit in depth: config, processes, CPU/RSS history, exits", load: () => import("./inspect.ts").then((m) => m.default) },
   { name: "purge", summary: "stop this mode's supervisor and delete its state", load: () => import("./purge.ts").then((m) => m.default) },
+  { name: "doctor", summary: "what this host supports, the state dir's health, what a config gets", load: () => import("./doctor.ts").then((m) => m.default) },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

@@ -171,4 +171,13 @@ export interface Platform {
    *  the page cache when used again); returns the KiB released. Optional: a backend whose
    *  runtime is not mapped from one file has nothing to give back. */
   releaseCodePages?(): number;
+  /** What only a system call can tell about the host (for `sysg doctor`). */
+  hostProbe?(): HostProbe;
+}
+
+export interface HostProbe {
+  /** pidfd_open(2) works */
+  pidfd: boolean;
+  /** prctl(PR_SET_CHILD_SUBREAPER) is accepted */
+  subreaper: boolean;
 }

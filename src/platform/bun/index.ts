@@ -5,6 +5,7 @@ import type { Platform } from "../types.ts";
 import { releaseCodePages } from "./memory.ts";
 import { notifySocket } from "./notify.ts";
 import { peerCred } from "./peercred.ts";
+import { hostProbe } from "./probe.ts";
 import { Reaper } from "./reaper.ts";
 import { errorText, shim } from "./shim.ts";
 import { spawn } from "./spawn.ts";
@@ -67,5 +68,6 @@ export function createBunPlatform(): Platform {
     notifySocket,
     shutdown: () => reaper.disarm(),
     releaseCodePages,
+    hostProbe,
   };
 }
