@@ -1,5 +1,6 @@
 // What every exporter shares: its result shape, and the conversions of sysg values (sizes as
 // written, cpu.max, cron fields) into the forms schedulers use.
+import { type Command, commandArgv } from "../config/command.ts";
 import { parseSize } from "../config/size.ts";
 
 export interface ExportFile {
@@ -27,9 +28,15 @@ export function cpusOf(cpuMax: string | number): number | null {
   return Number(q) / Number(p ?? 100000);
 }
 
-/** A shell command as argv for schedulers that exec directly. */
+/** A hook or probe command (always a shell string) as argv. */
 export function shellArgv(command: string): string[] {
   return ["/bin/sh", "-c", command];
+}
+
+/** A service's command as the argv sysg runs: a list as is, a plain string split into words,
+ *  anything a shell must interpret through /bin/sh -c (config/command.ts decides). */
+export function serviceArgv(command: Command): string[] {
+  return commandArgv(command);
 }
 
 /** Seconds from sysg milliseconds, for keys that take whole seconds. */

@@ -3,7 +3,7 @@
 // not say which image holds the program), through /bin/sh -c as sysg runs it.
 import { stringifyYAML } from "confbox/yaml";
 import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
-import { type ExportResult, bytesOf, cpusOf, secs, shellArgv } from "./common.ts";
+import { type ExportResult, bytesOf, cpusOf, secs, serviceArgv, shellArgv } from "./common.ts";
 
 /** A DNS-1123 label: lowercase letters, digits and "-", at most 63 characters. */
 export function k8sName(name: string): string {
@@ -105,7 +105,7 @@ function containerOf(s: ResolvedService, id: string, image: string, note: (key: 
   return {
     name: id,
     image,
-    command: shellArgv(s.command),
+    command: serviceArgv(s.command),
     workingDir: s.working_dir,
     ...(env.length > 0 ? { env } : {}),
     ...(Object.keys(limits).length > 0 ? { resources: { limits, requests: { ...limits } } } : {}),

@@ -2,7 +2,7 @@
 // raw_exec task per service — plus one periodic batch job per cron job. raw_exec runs the
 // command on the client host as sysg would; switch the driver to exec/docker for isolation.
 import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
-import { type ExportResult, bytesOf, cpusOf, secs } from "./common.ts";
+import { type ExportResult, bytesOf, cpusOf, secs, serviceArgv } from "./common.ts";
 import { k8sName } from "./kubernetes.ts";
 
 /** An HCL string literal: escapes, and ${ / %{ doubled so Nomad does not interpolate. */
@@ -58,7 +58,8 @@ function group(name: string, s: ResolvedService, notes: string[], type: "service
   if (type === "service" && s.restart_policy === "on-failure") note("restart_policy", "a Nomad service task is restarted after any exit (a batch job would stop on success)");
   out.push(`    task ${str(id)} {`, `      driver = "raw_exec"`);
   if (s.user !== null) out.push(`      user   = ${str(s.user)}`);
-  out.push("", "      config {", `        command = "/bin/sh"`, `        args    = ["-c", ${str(s.command)}]`, "      }", "");
+  const [program, ...args] = serviceArgv(s.command);
+  out.push("", "      config {", `        command = ${str(program!)}`, `        args    = [${args.map(str).join(", ")}]`, "      }", "");
   const env = Object.entries(s.env).sort(([a], [b]) => a.localeCompare(b));
   if (env.length > 0) {
     out.push("      env {");

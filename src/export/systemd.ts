@@ -1,7 +1,7 @@
 // `sysg export systemd`: one unit per service (`<name>.service`), plus `<name>.timer` for cron
 // jobs. Every key with a systemd equivalent is mapped; the rest is listed in the notes.
 import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
-import { type ExportResult, bytesOf, cpusOf, onCalendar, secs } from "./common.ts";
+import { type ExportResult, bytesOf, cpusOf, onCalendar, secs, serviceArgv, shellArgv } from "./common.ts";
 
 /** A value inside double quotes in a unit file: C escapes, and % specifiers (and $ in Exec
  *  lines, which systemd would expand) doubled. */
@@ -10,7 +10,9 @@ function quoted(text: string, exec: boolean): string {
   if (exec) s = s.replace(/\$/g, "$$$$");
   return `"${s}"`;
 }
-const execLine = (command: string) => `/bin/sh -c ${quoted(command, true)}`;
+/** An Exec*= command line: words quoted only where systemd would otherwise split or expand them. */
+const execArgv = (argv: string[]) => argv.map((w) => (/^[A-Za-z0-9_@+=:,./-]+$/.test(w) ? w : quoted(w, true))).join(" ");
+const execLine = (command: string) => execArgv(shellArgv(command));
 
 export function exportSystemd(config: ResolvedConfig): ExportResult {
   const files: ExportResult["files"] = [];
@@ -24,7 +26,7 @@ export function exportSystemd(config: ResolvedConfig): ExportResult {
     const oneshot = s.cron !== null;
     const notify = s.readiness.probe.kind === "notify";
     svc.push(`Type=${oneshot ? "oneshot" : notify ? "notify" : "exec"}`);
-    svc.push(`ExecStart=${execLine(s.command)}`);
+    svc.push(`ExecStart=${execArgv(serviceArgv(s.command))}`);
     svc.push(`WorkingDirectory=${s.working_dir}`);
     for (const [k, v] of Object.entries(s.env).sort(([a], [b]) => a.localeCompare(b))) svc.push(`Environment=${quoted(`${k}=${v}`, false)}`);
     if (!oneshot) {

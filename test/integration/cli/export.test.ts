@@ -88,6 +88,8 @@ services:
 ${keys.map((k) => `      ${k}: ${ISOLATION_SAMPLES[k]}`).join("\n")}
     hooks:
       on_start: { success: { command: echo started } }
+  worker:
+    command: ["/bin/echo", "a b", "$x", "100%"]
   backup:
     command: tar czf /tmp/b.tgz /etc
     cron: { expression: "*/15 3 * * 1-5", timezone: UTC }
@@ -102,7 +104,8 @@ describe("sysg export", () => {
     const out = join(sb.dir, "units");
     const r = run(sb, ["export", "systemd", "-c", cfg, "-o", out]);
     expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["backup.service", "backup.timer", "db.service", "web_1.service"]);
+    expect(readdirSync(out).sort()).toEqual(["backup.service", "backup.timer", "db.service", "web_1.service", "worker.service"]);
+    expect(readFileSync(join(out, "worker.service"), "utf8").split("\n")).toContain('ExecStart=/bin/echo "a b" "$$x" "100%%"');
     const web = readFileSync(join(out, "web_1.service"), "utf8").split("\n");
     for (const line of [
       "Requires=db.service",
@@ -129,7 +132,7 @@ describe("sysg export", () => {
     }
     expect(r.stderr).toContain("web_1: readiness: systemd has no http probe");
     const db = readFileSync(join(out, "db.service"), "utf8");
-    for (const line of ["LimitNOFILE=4096", "LimitNPROC=1000", "MemoryMax=536870912", "CPUQuota=50%", "TasksMax=100", "Restart=no"]) {
+    for (const line of ["ExecStart=sleep 1000", "LimitNOFILE=4096", "LimitNPROC=1000", "MemoryMax=536870912", "CPUQuota=50%", "TasksMax=100", "Restart=no"]) {
       expect(db.split("\n")).toContain(line);
     }
     expect(readFileSync(join(out, "backup.service"), "utf8")).toContain("Type=oneshot");
@@ -178,7 +181,7 @@ describe("sysg export", () => {
       .split(/^---$/m)
       .filter((d) => d.trim() !== "")
       .map((d) => parseYAML(d) as { kind: string; metadata: { name: string }; spec: Record<string, unknown> });
-    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(["CronJob/backup", "Deployment/db", "Deployment/web-1"]);
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(["CronJob/backup", "Deployment/db", "Deployment/web-1", "Deployment/worker"]);
     const checkers = { Deployment: TypeCompiler.Compile(Deployment), CronJob: TypeCompiler.Compile(CronJob) };
     for (const d of docs) {
       const c = checkers[d.kind as keyof typeof checkers];
@@ -215,19 +218,21 @@ describe("sysg export", () => {
     expect(j.datacenters).toEqual(["dc1", "dc2"]);
     expect(j.type).toBe("service");
     const groups = j.group as HclBody[];
-    expect(groups.map((g) => g.__labels![0])).toEqual(["db", "web-1"]);
+    expect(groups.map((g) => g.__labels![0])).toEqual(["db", "web-1", "worker"]);
     const allowed = new Set(["__labels", "count", "restart", "task"]);
     for (const g of groups) {
       for (const k of Object.keys(g)) expect(allowed.has(k)).toBe(true);
       const restart = (g.restart as HclBody[])[0]!;
       expect(Object.keys(restart).sort()).toEqual(["attempts", "delay", "interval", "mode"]);
-      expect(["fail", "delay"]).toContain(restart.mode);
+      expect(["fail", "delay"]).toContain(String(restart.mode));
       expect(String(restart.delay)).toMatch(/^\d+s$/);
       const task = (g.task as HclBody[])[0]!;
       expect(task.driver).toBe("raw_exec");
       for (const k of Object.keys(task)) expect(["__labels", "driver", "user", "config", "env", "kill_timeout", "kill_signal", "resources"]).toContain(k);
-      expect((task.config as HclBody[])[0]!.command).toBe("/bin/sh");
     }
+    // a plain command is exec'd directly, as sysg runs it; one that needs a shell goes through sh
+    expect((groups[0]!.task as HclBody[])[0]!.config).toEqual([{ command: "sleep", args: ["1000"] }]);
+    expect(((groups[1]!.task as HclBody[])[0]!.config as HclBody[])[0]!.command).toBe("/bin/sh");
     const web = (groups[1]!.task as HclBody[])[0]!;
     expect((web.config as HclBody[])[0]!.args).toEqual(["-c", `echo "it's $HOME at 100%" && exec sleep 1000`]);
     expect((web.env as HclBody[])[0]).toEqual({ APP_ENV: "production", PORT: "8080" });
