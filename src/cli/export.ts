@@ -26,7 +26,7 @@ export default defineCommand({
     const target = (args.target === "k8s" ? "kubernetes" : args.target) as Target | undefined;
     if (target === undefined || !TARGETS.includes(target)) {
       await printError(
-        target === undefined ? "sysg export: which target?" : `sysg export: unknown target "${args.target}"`,
+        target === undefined ? "sysg: export: which target?" : `sysg: export: unknown target "${args.target}"`,
         `use one of ${TARGETS.join(", ")}, e.g. sysg export systemd -c systemg.yaml -o ./units`,
       );
       return 2;
@@ -53,7 +53,7 @@ export default defineCommand({
         mkdirSync(args.output, { recursive: true });
         for (const f of result.files) writeFileSync(join(args.output, f.name), f.text);
       } catch (err) {
-        await printError(`sysg export: cannot write into ${args.output}: ${err instanceof Error ? err.message : String(err)}`, "pick a directory you can write to");
+        await printError(`sysg: export: cannot write into ${args.output}: ${err instanceof Error ? err.message : String(err)}`, "pick a directory you can write to");
         return 1;
       }
       for (const f of result.files) console.log(`wrote ${join(args.output, f.name)}`);

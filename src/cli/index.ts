@@ -47,6 +47,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "purge", summary: "stop this mode's supervisor and delete its state", load: () => import("./purge.ts").then((m) => m.default) },
   { name: "doctor", summary: "what this host supports, the state dir's health, what a config gets", load: () => import("./doctor.ts").then((m) => m.default) },
   { name: "export", summary: "translate a config: systemd units, Kubernetes manifests, a Nomad job", load: () => import("./export.ts").then((m) => m.default) },
+  { name: "import", summary: "write a config from a PM2 ecosystem file, a supervisord.conf or a Procfile", load: () => import("./import.ts").then((m) => m.default) },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {
