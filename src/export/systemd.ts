@@ -83,6 +83,14 @@ export function exportSystemd(config: ResolvedConfig): ExportResult {
       if (iso.apparmor_profile !== undefined) svc.push(`AppArmorProfile=${iso.apparmor_profile}`);
       if (iso.selinux_context !== undefined) svc.push(`SELinuxContext=${iso.selinux_context}`);
       if (iso.umask !== undefined) svc.push(`UMask=${iso.umask}`);
+      if (iso.seccomp_errno !== undefined) svc.push(`SystemCallErrorNumber=${iso.seccomp_errno}`);
+      for (const [key, unitKey] of FLAGS) if (iso[key] !== undefined) svc.push(`${unitKey}=${yes(iso[key] as boolean)}`);
+      if (iso.restrict_namespaces !== undefined) {
+        const r = iso.restrict_namespaces;
+        svc.push(`RestrictNamespaces=${typeof r === "boolean" ? yes(r) : r.join(" ")}`);
+      }
+      if (iso.restrict_address_families !== undefined) svc.push(`RestrictAddressFamilies=${iso.restrict_address_families.join(" ")}`);
+      if (iso.system_call_architectures !== undefined) svc.push(`SystemCallArchitectures=${iso.system_call_architectures}`);
       if (iso.pid) note("isolation.pid", "systemd 252 has no PID namespace key (PrivatePIDs= arrived in 257)");
       if (iso.mount) note("isolation.mount", "systemd makes a mount namespace whenever a sandbox key needs one");
       for (const k of Object.keys(iso)) if (!ISOLATION_DONE.has(k)) note(`isolation.${k}`, "no systemd equivalent known to this exporter");
@@ -108,7 +116,23 @@ export function exportSystemd(config: ResolvedConfig): ExportResult {
   return { files, notes: dedupe(notes) };
 }
 
+/** Boolean isolation keys that are systemd's keys under another spelling. */
+const FLAGS = [
+  ["protect_kernel_tunables", "ProtectKernelTunables"],
+  ["protect_kernel_modules", "ProtectKernelModules"],
+  ["protect_kernel_logs", "ProtectKernelLogs"],
+  ["protect_control_groups", "ProtectControlGroups"],
+  ["protect_clock", "ProtectClock"],
+  ["protect_hostname", "ProtectHostname"],
+  ["restrict_suid_sgid", "RestrictSUIDSGID"],
+  ["lock_personality", "LockPersonality"],
+  ["memory_deny_write_execute", "MemoryDenyWriteExecute"],
+  ["restrict_realtime", "RestrictRealtime"],
+] as const;
+
 const ISOLATION_DONE = new Set([
+  ...FLAGS.map(([k]) => k),
+  "seccomp_errno", "restrict_namespaces", "restrict_address_families", "system_call_architectures",
   "network", "user", "private_tmp", "private_devices", "no_new_privileges", "protect_system", "protect_home",
   "read_only_paths", "read_write_paths", "inaccessible_paths", "seccomp", "apparmor_profile", "selinux_context", "umask", "pid", "mount",
 ]);
