@@ -2,7 +2,7 @@
 // the single executable dist/sysg (the .so is embedded and loaded from memory at run time).
 // Output is written to a temp name and renamed, so concurrent builds never expose half a file.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
@@ -32,3 +32,13 @@ const outTmp = `${out}.${process.pid}`;
 run(process.execPath, ["build", "--compile", "--minify", "--bytecode", "--splitting", "--format=esm", "src/main.ts", "--outfile", outTmp]);
 renameSync(outTmp, out);
 console.log(`build: ${out} (${(statSync(out).size / 1048576).toFixed(0)} MiB)`);
+
+// sysg(1) for install.sh: printed by the binary itself from its command table (as --help is)
+const man = spawnSync(out, ["man"], { encoding: "utf8", cwd: root });
+if (man.status !== 0) {
+  console.error(`build: dist/sysg man failed: ${man.stderr}`);
+  process.exit(1);
+}
+const page = join(root, "dist", "sysg.1");
+writeFileSync(`${page}.${process.pid}`, man.stdout);
+renameSync(`${page}.${process.pid}`, page);

@@ -15,7 +15,7 @@ export default defineCommand({
   meta: { name: "export", description: "Translate a config into systemd units, Kubernetes manifests or a Nomad job" },
   args: {
     ...globalArgs,
-    target: { type: "positional", required: false, description: "systemd | kubernetes | nomad", valueHint: "target" },
+    target: { type: "positional", required: false, options: ["systemd", "kubernetes", "nomad"], description: "systemd | kubernetes | nomad", valueHint: "target" },
     ...configArg,
     output: { type: "string", alias: "o", description: "Write the files into this directory (created if missing)", valueHint: "dir" },
     image: { type: "string", default: "debian:bookworm-slim", description: "kubernetes: the container image that holds the programs", valueHint: "image" },

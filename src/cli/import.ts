@@ -15,7 +15,7 @@ export default defineCommand({
   meta: { name: "import", description: "Write a sysg config from a PM2 ecosystem file, a supervisord.conf or a Procfile" },
   args: {
     ...globalArgs,
-    source: { type: "positional", required: false, description: "pm2 | supervisord | procfile", valueHint: "source" },
+    source: { type: "positional", required: false, options: ["pm2", "supervisord", "procfile"], description: "pm2 | supervisord | procfile", valueHint: "source" },
     file: { type: "positional", required: false, description: "The file to read", valueHint: "file" },
     output: { type: "string", alias: "o", description: "Write the config here instead of stdout", valueHint: "file" },
     force: { type: "boolean", description: "Overwrite OUT if it exists" },

@@ -31,6 +31,8 @@ export interface CommandEntry {
   load: () => Promise<AnyCommand>;
   /** other names that run it (`sysg cron run` style aliases are separate entries) */
   aliases?: string[];
+  /** internal (the completion scripts' helper): runs, but is never listed */
+  hidden?: boolean;
 }
 
 /** Every command, in the order `sysg --help` lists them. To add one: an entry here, and a
@@ -48,6 +50,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "doctor", summary: "what this host supports, the state dir's health, what a config gets", load: () => import("./doctor.ts").then((m) => m.default) },
   { name: "export", summary: "translate a config: systemd units, Kubernetes manifests, a Nomad job", load: () => import("./export.ts").then((m) => m.default) },
   { name: "import", summary: "write a config from a PM2 ecosystem file, a supervisord.conf or a Procfile", load: () => import("./import.ts").then((m) => m.default) },
+  { name: "top", summary: "live view: units, CPU/RSS sparklines, restarts, logs; keys restart/stop/start", load: () => import("./top.ts").then((m) => m.default) },
+  { name: "completion", summary: "print the completion script for bash, zsh or fish", load: () => import("./completion.ts").then((m) => m.default) },
+  { name: "man", summary: "print the sysg(1) man page (roff)", load: () => import("./man.ts").then((m) => m.default) },
+  { name: "__complete", summary: "service names for the completion scripts", hidden: true, load: () => import("./complete.ts").then((m) => m.default) },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {
@@ -56,14 +62,15 @@ export function findCommand(name: string): CommandEntry | undefined {
 
 function topUsage(color: boolean): string {
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[22m` : s);
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const listed = COMMANDS.filter((c) => !c.hidden);
+  const width = Math.max(...listed.map((c) => c.name.length));
   return [
     `sysg ${VERSION} — process supervisor`,
     "",
     `${bold("Usage:")} sysg [--sys] [--log-level LEVEL] [--no-color] <command> [options]`,
     "",
     bold("Commands:"),
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Run `sysg help <command>` (or `sysg <command> --help`) for the options of a command.",
   ].join("\n");
@@ -137,8 +144,9 @@ export async function runCli(rawArgv: string[], backend: Backend): Promise<numbe
 
 function unknownCommand(name: string): Promise<number> {
   return import("../config/suggest.ts").then(({ suggest }) => {
-    const near = suggest(name, COMMANDS.map((c) => c.name));
-    const known = COMMANDS.map((c) => c.name).join(", ");
+    const listed = COMMANDS.filter((c) => !c.hidden).map((c) => c.name);
+    const near = suggest(name, listed);
+    const known = listed.join(", ");
     return usageError("", `unknown command "${name}"`, near ? `did you mean \`sysg ${near}\`? commands are ${known}` : `commands are ${known}`);
   });
 }
