@@ -34,9 +34,14 @@ renameSync(outTmp, out);
 console.log(`build: ${out} (${(statSync(out).size / 1048576).toFixed(0)} MiB)`);
 
 // sysg(1) for install.sh: printed by the binary itself from its command table (as --help is)
-const man = spawnSync(out, ["man"], { encoding: "utf8", cwd: root });
+// (a binary just written can be briefly busy, ETXTBSY, while another process forks: retry)
+let man = spawnSync(out, ["man"], { encoding: "utf8", cwd: root });
+for (let i = 0; i < 20 && man.status !== 0; i++) {
+  spawnSync("sleep", ["0.1"]);
+  man = spawnSync(out, ["man"], { encoding: "utf8", cwd: root });
+}
 if (man.status !== 0) {
-  console.error(`build: dist/sysg man failed: ${man.stderr}`);
+  console.error(`build: dist/sysg man failed: ${man.error?.message ?? man.stderr}`);
   process.exit(1);
 }
 const page = join(root, "dist", "sysg.1");

@@ -93,6 +93,14 @@ describe("completion", () => {
     expect(spawnSync("zsh", ["-n", script], { encoding: "utf8" }).stderr).toBe("");
     const r = spawnSync("zsh", ["-f", "-c", `autoload -U compinit; compinit -u -d ${sb.dir}/zcd; source ${script}; whence -w _sysg _sysg_units`], { encoding: "utf8", env: sb.env });
     expect(r.stdout).toBe("_sysg: function\n_sysg_units: function\n");
+    // the service names part, with _describe stubbed to print what it was given
+    sb.write("systemg.yaml", CONFIG);
+    const units = spawnSync(
+      "zsh",
+      ["-f", "-c", `source ${script}; _describe() { print -l -- \${(P)4} }; words=(stop ""); sysg_cmd=${SYSG}; _sysg_units`],
+      { encoding: "utf8", env: sb.env, cwd: sb.dir },
+    );
+    expect(units.stdout).toBe("web\nworker\n");
   });
 
   test("usage: an unknown shell is exit 2", () => {
