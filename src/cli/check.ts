@@ -3,7 +3,7 @@
 // users, limits this supervisor cannot grant, …) so check refuses what start would refuse.
 // Prints with console.* only (the node stream layer costs ~20 ms to load).
 import { homedir } from "node:os";
-import { formatErrors, loadConfig, type ResolvedConfig } from "../config/index.ts";
+import { type ConfigError, formatErrors, loadConfig, type ResolvedConfig } from "../config/index.ts";
 import { configArg, configPositional, dropPrivilegesArg, globalArgs } from "./args.ts";
 import { defineCommand } from "./command.ts";
 import { sayConfigErrors } from "./say.ts";
@@ -14,8 +14,31 @@ export default defineCommand({
     description: "Validate a config file and report every error",
     examples: ["sysg check", "sysg check cfg/web.yaml"],
   },
-  args: { ...configPositional, ...configArg, ...dropPrivilegesArg, ...globalArgs },
+  args: {
+    ...configPositional,
+    ...configArg,
+    json: { type: "boolean", description: "Print {schema, ok, config, services, errors} on stdout (exit code unchanged)" },
+    ...dropPrivilegesArg,
+    ...globalArgs,
+  },
   async run({ args }) {
+    const json = (doc: { ok: boolean; config: string | null; config_errors?: ConfigError[]; services?: ResolvedConfig }) => {
+      const all = doc.services ? Object.values(doc.services.services) : [];
+      const cron = all.filter((s) => s.cron !== null).length;
+      console.log(
+        JSON.stringify(
+          {
+            schema: "sysg.check.v1",
+            ok: doc.ok,
+            config: doc.config,
+            services: doc.services ? { total: all.length, long_running: all.length - cron, cron, names: doc.services.order } : null,
+            errors: (doc.config_errors ?? []).map((e) => ({ path: e.path, message: e.message, hint: e.hint ?? null })),
+          },
+          null,
+          2,
+        ),
+      );
+    };
     const result = await loadConfig({
       config: args.config,
       cwd: process.cwd(),
@@ -24,7 +47,8 @@ export default defineCommand({
       baseEnv: stringEnv(process.env),
     });
     if (!result.ok) {
-      sayConfigErrors(formatErrors(result.errors, result.path ?? "check"));
+      if (args.json) json({ ok: false, config: result.path ?? null, config_errors: result.errors });
+      else sayConfigErrors(formatErrors(result.errors, result.path ?? "check"));
       return 1;
     }
     const { checkPrivileges } = await import("../privilege/context.ts");
@@ -34,10 +58,12 @@ export default defineCommand({
       sys: Boolean(args.sys),
     });
     if (privilegeErrors.length > 0) {
-      sayConfigErrors(formatErrors(privilegeErrors, result.config.path));
+      if (args.json) json({ ok: false, config: result.config.path, config_errors: privilegeErrors });
+      else sayConfigErrors(formatErrors(privilegeErrors, result.config.path));
       return 1;
     }
-    console.log(summary(result.config));
+    if (args.json) json({ ok: true, config: result.config.path, services: result.config });
+    else console.log(summary(result.config));
     return 0;
   },
 });

@@ -16,7 +16,7 @@ const TERM_GRACE_MS = 5_000;
 
 export default defineCommand({
   meta: { name: "purge", description: "Stop this mode's supervisor, end services it left running, delete its state (and --sys logs)" },
-  args: { ...globalArgs },
+  args: { json: { type: "boolean", description: "Print {schema, supervisor, ended, removed} instead" }, ...globalArgs },
   async run({ args }): Promise<number> {
     const paths = cliPaths(args);
     if (paths.sys && process.geteuid?.() !== 0) {
@@ -24,6 +24,7 @@ export default defineCommand({
       return 1;
     }
     const said: string[] = [];
+    const outcome: { supervisor: { pid: number; how: "shutdown" | "signal" } | null; ended: number; removed: string[] } = { supervisor: null, ended: 0, removed: [] };
     const sup = liveSupervisor(paths);
     if (sup !== null) {
       const budget = await shutdownBudgetMs(sup.config, 0, paths.sys);
@@ -32,6 +33,7 @@ export default defineCommand({
       const done = ping.ok ? await shutdownSupervisor(paths, "purge", budget) : null;
       if (done?.ok) {
         said.push(`stopped the supervisor (pid ${done.pid})`);
+        outcome.supervisor = { pid: done.pid, how: "shutdown" };
       } else {
         const why = done ? done.message : `sysg: purge: the supervisor (pid ${sup.pid}) does not answer: ${ping.ok ? "" : ping.error.message}`;
         console.error(`${why}; stopping it by signal`); // a note: purge goes on
@@ -40,21 +42,25 @@ export default defineCommand({
           return 1;
         }
         said.push(`stopped the supervisor (pid ${sup.pid}) by signal`);
+        outcome.supervisor = { pid: sup.pid, how: "signal" };
       }
     }
     const left = await stopRecordedServices(paths, await loadPlatform());
+    outcome.ended = left;
     if (left > 0) said.push(`ended ${left} service process${left === 1 ? "" : "es"} left running`);
     for (const dir of paths.sys ? [paths.stateDir, paths.logDir] : [paths.stateDir]) {
       if (!existsSync(dir)) continue;
       try {
         rmSync(dir, { recursive: true, force: true });
         said.push(`removed ${dir}`);
+        outcome.removed.push(dir);
       } catch (err) {
         await printError(`sysg: purge: cannot remove ${dir}: ${err instanceof Error ? err.message : err}`, "check its permissions and try again");
         return 1;
       }
     }
-    console.log(said.length > 0 ? said.join("\n") : `nothing to purge: no supervisor and no ${paths.stateDir}`);
+    if (args.json) console.log(JSON.stringify({ schema: "sysg.purge.v1", ...outcome }, null, 2));
+    else console.log(said.length > 0 ? said.join("\n") : `nothing to purge: no supervisor and no ${paths.stateDir}`);
     return 0;
   },
 });
