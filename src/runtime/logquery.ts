@@ -171,6 +171,9 @@ function stampOf(head: string): number | null {
 /** Reads [start, end) in chunks that end at a newline and yields the matching lines of each. */
 function* scanRange(src: LogSource, fd: number, start: number, end: number, filter: LogFilter): Generator<LogLine[]> {
   const match = lineMatcher(src, filter);
+  // A plain word or phrase is searched for as bytes (memmem), and only the lines it hits are
+  // decoded: most of a large log is then never turned into a string.
+  const needle = filter.grep && !filter.grep.flags.includes("i") && /^[^\\^$.|?*+()[\]{}]+$/.test(filter.grep.source) ? Buffer.from(filter.grep.source, "utf8") : null;
   let buf = Buffer.allocUnsafe(Math.min(CHUNK, end - start));
   let carry = 0;
   for (let pos = start; pos < end; ) {
@@ -189,9 +192,26 @@ function* scanRange(src: LogSource, fd: number, start: number, end: number, filt
       carry = have;
       continue;
     }
-    const out = match(buf.toString("utf8", 0, last + 1));
-    if (out.lines.length > 0) yield out.lines;
-    if (out.past) return;
+    if (needle) {
+      const lines: LogLine[] = [];
+      for (let at = buf.indexOf(needle); at >= 0 && at <= last; ) {
+        const ls = at === 0 ? 0 : buf.lastIndexOf(NL, at - 1) + 1;
+        const le = buf.indexOf(NL, at);
+        const out = match(buf.toString("utf8", ls, le < 0 || le > last ? last + 1 : le + 1));
+        lines.push(...out.lines);
+        if (out.past) {
+          if (lines.length > 0) yield lines;
+          return;
+        }
+        if (le < 0 || le >= last) break;
+        at = buf.indexOf(needle, le + 1);
+      }
+      if (lines.length > 0) yield lines;
+    } else {
+      const out = match(buf.toString("utf8", 0, last + 1));
+      if (out.lines.length > 0) yield out.lines;
+      if (out.past) return;
+    }
     buf.copy(buf, 0, last + 1, have);
     carry = have - last - 1;
   }
