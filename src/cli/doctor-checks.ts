@@ -339,9 +339,10 @@ export function configChecks(config: ResolvedConfig, f: HostFacts): Check[] {
       if (iso.user && !f.userns) p.push({ name, status: "fail", detail: "isolation.user: user namespaces cannot be created", fix: "see the user namespaces check" });
       if ((iso.network || iso.mount || iso.pid || iso.private_tmp || iso.private_devices) && !root && !iso.user) needRoot("isolation (namespaces)");
       if (iso.seccomp !== undefined && !f.seccomp) p.push({ name, status: "fail", detail: "isolation.seccomp: the kernel has no seccomp" });
-      if (iso.apparmor_profile !== undefined && !f.apparmor)
+      // a leading "-" makes the label optional: it is then skipped where the LSM is missing
+      if (iso.apparmor_profile !== undefined && !iso.apparmor_profile.startsWith("-") && !f.apparmor)
         p.push({ name, status: "fail", detail: `isolation.apparmor_profile "${iso.apparmor_profile}": AppArmor is not enabled`, fix: "enable AppArmor (apparmor=1 security=apparmor) or drop the key" });
-      if (iso.selinux_context !== undefined && !f.selinux)
+      if (iso.selinux_context !== undefined && !iso.selinux_context.startsWith("-") && !f.selinux)
         p.push({ name, status: "fail", detail: "isolation.selinux_context: SELinux is not enabled", fix: "enable SELinux or drop the key" });
     }
     if (s.limits?.nice !== undefined && s.limits.nice < 0) needRoot("limits.nice below 0");

@@ -160,9 +160,10 @@ function containerSecurity(s: ResolvedService, note: (key: string, why: string) 
       sc.seccompProfile = { type: "RuntimeDefault" };
       note("isolation.seccomp", "the syscall list becomes the runtime's default profile (a Localhost profile would carry it exactly)");
     }
-    if (iso.apparmor_profile !== undefined) sc.appArmorProfile = { type: "Localhost", localhostProfile: iso.apparmor_profile };
+    // (a leading "-" makes the label optional in sysg and systemd; Kubernetes has no such form)
+    if (iso.apparmor_profile !== undefined) sc.appArmorProfile = { type: "Localhost", localhostProfile: iso.apparmor_profile.replace(/^-/, "") };
     if (iso.selinux_context !== undefined) {
-      const [user, role, type, ...level] = iso.selinux_context.split(":");
+      const [user, role, type, ...level] = iso.selinux_context.replace(/^-/, "").split(":");
       sc.seLinuxOptions = { user, role, type, ...(level.length ? { level: level.join(":") } : {}) };
     }
     const rest = Object.keys(iso).filter((k) => !["no_new_privileges", "seccomp", "apparmor_profile", "selinux_context"].includes(k) && !(k === "protect_system" && iso.protect_system === "strict"));
