@@ -53,6 +53,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "top", summary: "live view: units, CPU/RSS sparklines, restarts, logs; keys restart/stop/start", load: () => import("./top.ts").then((m) => m.default) },
   { name: "completion", summary: "print the completion script for bash, zsh or fish", load: () => import("./completion.ts").then((m) => m.default) },
   { name: "man", summary: "print the sysg(1) man page (roff)", load: () => import("./man.ts").then((m) => m.default) },
+  { name: "security", summary: "score each service's exposure (0.0 locked down … 10.0 unprotected) and what to set", load: () => import("./security.ts").then((m) => m.default) },
   { name: "__complete", summary: "service names for the completion scripts", hidden: true, load: () => import("./complete.ts").then((m) => m.default) },
 ];
 
