@@ -1,7 +1,7 @@
 // Terminal output of the foreground supervisor: every line prefixed with the colored service
 // name, batched into one write per tick so a chatty service cannot monopolise the loop.
 // Plain fs.writeSync on fd 1: process.stdout costs ~20 ms of start-up in a compiled binary.
-import { writeSync } from "node:fs";
+import { fstatSync, readlinkSync, writeSync } from "node:fs";
 
 const COLORS = [36, 33, 32, 35, 34, 91, 96, 93, 92, 95];
 
@@ -10,6 +10,24 @@ export function wantColor(flag: boolean | undefined, isTty: boolean): boolean {
   if (flag === false) return false;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;
   return isTty;
+}
+
+/**
+ * isatty(fd) without node:tty, whose module costs ~3 ms of a one-shot command's start-up: a
+ * character device that /proc names as a terminal (/dev/pts/N, /dev/ttyX, /dev/console).
+ * Without /proc every character device except the usual sinks counts.
+ */
+export function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  try {
+    return /^\/dev\/(pts\/|tty|console)/.test(readlinkSync(`/proc/self/fd/${fd}`));
+  } catch {
+    return true;
+  }
 }
 
 export function paint(color: boolean, code: number, text: string): string {

@@ -15,17 +15,19 @@ export interface Sample {
   rss: number;
 }
 
+/** 12 bytes a sample (7 KiB a unit): whole seconds since the epoch (the ring is 1 Hz), CPU %,
+ *  and RSS in KiB (the kernel counts pages, so nothing is lost). */
 class Ring {
-  private readonly at = new Float64Array(HISTORY_SECONDS);
+  private readonly at = new Uint32Array(HISTORY_SECONDS);
   private readonly cpu = new Float32Array(HISTORY_SECONDS);
-  private readonly rss = new Float64Array(HISTORY_SECONDS);
+  private readonly rss = new Uint32Array(HISTORY_SECONDS);
   private next = 0;
   private size = 0;
 
   push(s: Sample): void {
-    this.at[this.next] = s.at;
+    this.at[this.next] = Math.round(s.at / 1000);
     this.cpu[this.next] = s.cpu;
-    this.rss[this.next] = s.rss;
+    this.rss[this.next] = Math.min(Math.round(s.rss / 1024), 0xffffffff);
     this.next = (this.next + 1) % HISTORY_SECONDS;
     if (this.size < HISTORY_SECONDS) this.size++;
   }
@@ -33,14 +35,18 @@ class Ring {
   latest(): Sample | null {
     if (this.size === 0) return null;
     const i = (this.next - 1 + HISTORY_SECONDS) % HISTORY_SECONDS;
-    return { at: this.at[i]!, cpu: this.cpu[i]!, rss: this.rss[i]! };
+    return this.sample(i);
+  }
+
+  private sample(i: number): Sample {
+    return { at: this.at[i]! * 1000, cpu: this.cpu[i]!, rss: this.rss[i]! * 1024 };
   }
 
   since(t: number): Sample[] {
     const out: Sample[] = [];
     for (let k = this.size; k > 0; k--) {
       const i = (this.next - k + HISTORY_SECONDS) % HISTORY_SECONDS;
-      if (this.at[i]! >= t) out.push({ at: this.at[i]!, cpu: this.cpu[i]!, rss: this.rss[i]! });
+      if (this.at[i]! * 1000 >= t) out.push(this.sample(i));
     }
     return out;
   }

@@ -1,0 +1,29 @@
+import { HISTORY_SECONDS, History } from "../../../src/supervisor/history.ts";
+
+const proc = (pid: number, ppid: number, cpuTicks: number, rss: number) => ({
+  pid, ppid, pgid: pid, sid: pid, comm: "x", state: "S", cpuTicks, startTime: 1, rss,
+});
+
+describe("History", () => {
+  test("samples a unit's whole tree at 1 Hz; times to the second, RSS to the KiB", () => {
+    const h = new History();
+    const t0 = 1_700_000_000_000;
+    h.sample([{ name: "web", pid: 10 }], [proc(10, 1, 0, 4096 * 100), proc(11, 10, 0, 4096 * 5)], t0);
+    h.sample([{ name: "web", pid: 10 }], [proc(10, 1, 50, 4096 * 100), proc(11, 10, 50, 4096 * 5)], t0 + 1000);
+    const s = h.samples("web", 10_000, t0 + 1000);
+    expect(s.map((x) => x.at)).toEqual([t0, t0 + 1000]);
+    expect(s.map((x) => x.rss)).toEqual([4096 * 105, 4096 * 105]);
+    expect(s[1]!.cpu).toBeCloseTo(100, 5); // 100 ticks (two processes) in 1 s at 100 Hz
+    expect(h.latest("web", 10)).toEqual(s[1]!);
+    expect(h.latest("web", 99)).toBeNull();
+  });
+
+  test("the ring keeps the last HISTORY_SECONDS samples", () => {
+    const h = new History();
+    const t0 = 1_700_000_000_000;
+    for (let i = 0; i < HISTORY_SECONDS + 50; i++) h.sample([{ name: "a", pid: 5 }], [proc(5, 1, i, 8192)], t0 + i * 1000);
+    const s = h.samples("a", 10_000_000, t0 + (HISTORY_SECONDS + 50) * 1000);
+    expect(s.length).toBe(HISTORY_SECONDS);
+    expect(s[0]!.at).toBe(t0 + 50 * 1000);
+  });
+});
