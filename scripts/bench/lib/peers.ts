@@ -38,7 +38,7 @@ export interface Peer {
 }
 
 const SLEEP = "1000";
-const names = (n: number) => Array.from({ length: n }, (_, i) => `s${String(i + 1).padStart(4, "0")}`);
+export const names = (n: number) => Array.from({ length: n }, (_, i) => `s${String(i + 1).padStart(4, "0")}`);
 const which = (bin: string) => ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].map((d) => join(d, bin)).find(existsSync) ?? null;
 
 // ── installation on demand ────────────────────────────────────────────────────
@@ -88,8 +88,8 @@ export function ensurePm2(): void {
 
 function sysgYaml(n: number, opts: ServiceOptions): string {
   const policy = opts.restart ? "\n    restart_policy: always\n    backoff: 0s" : "";
-  // `exec` so the service is one process, as with the peers (sysg always runs /bin/sh -c)
-  return `version: "1"\nservices:\n${names(n).map((s) => `  ${s}:\n    command: exec sleep ${SLEEP}${policy}\n`).join("")}`;
+  // a plain command line: sysg execs it directly (no /bin/sh), like the peers
+  return `version: "1"\nservices:\n${names(n).map((s) => `  ${s}:\n    command: sleep ${SLEEP}${policy}\n`).join("")}`;
 }
 
 export const sysg: Peer = {
