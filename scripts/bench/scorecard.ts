@@ -13,7 +13,7 @@
 // copy mode, through the same pipe into the same disk; every line is checked (count, order,
 // text, stamp) across the rotated files.
 //
-//   bun scripts/bench/scorecard.ts [--counts 10,100,1000] [--settle 10] [--runs 20] [--restarts 15]
+//   bun scripts/bench/scorecard.ts [--counts 10,100,1000] [--warm 32] [--settle 10] [--runs 20] [--restarts 15]
 //                                  [--log-mb 256] [--only sysg-daemon,supervisord,pm2,runit,s6] [--no-write]
 import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +29,9 @@ const opt = (name: string, def: string) => {
 };
 const counts = opt("counts", "10,100,1000").split(",").map(Number);
 const settleMs = Number(opt("settle", "10")) * 1000;
+// after every service runs, before the idle window: start-up effects (sysg's JIT, its code-page
+// trims 3 s and 30 s after start, PM2's first metrics) are over for every peer alike
+const warmMs = Number(opt("warm", "32")) * 1000;
 const runs = Number(opt("runs", "20"));
 const restarts = Number(opt("restarts", "15"));
 const logMb = Number(opt("log-mb", "256"));
@@ -109,7 +112,7 @@ async function measure(peer: Peer, n: number): Promise<Row | null> {
     // pin the supervisor's processes to CPU 0, as the issue's numbers were taken
     for (const p of inst.supervisorPids()) spawnSync("taskset", ["-a", "-p", "-c", "0", String(p)], { stdio: "ignore" });
     const ticks = () => inst.supervisorPids().reduce((sum, p) => sum + cpuTicks(p), 0);
-    await delay(2000);
+    await delay(warmMs);
     const c0 = ticks();
     const s0 = performance.now();
     await delay(settleMs);

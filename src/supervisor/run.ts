@@ -12,7 +12,7 @@ import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { writeFileAtomic } from "../runtime/state.ts";
 import { LogFile, type LogFileOptions } from "../runtime/logfile.ts";
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
-import { type ProcStat, procTable } from "../runtime/proc.ts";
+import { type ProcStat, descendantTable, processCount, procTable } from "../runtime/proc.ts";
 import type { OutputSink } from "./child.ts";
 import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
@@ -147,7 +147,8 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
       `the previous supervisor (pid ${lock.value.previous.pid}) did not shut down cleanly${n > 0 ? `; stopped ${n} service process(es) it left running, they start afresh` : ""}`,
     );
   }
-  platform.setSubreaper();
+  // as subreaper (or PID 1) every process a service leaves behind stays our descendant
+  const ownsDescendants = platform.setSubreaper() || process.pid === 1;
 
   const history = new History();
   let persister: StatePersister | null = null;
@@ -263,9 +264,18 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   if (!init) process.on("SIGHUP", onHup);
-  // one /proc scan per tick, shared by the history and the tree refresh
+  // One /proc reading per tick, shared by the history and the tree refresh: our own
+  // descendants by children links (two reads each) when that is cheaper than reading every
+  // process on the machine (one each), else the whole table.
+  const tickTable = (): ProcStat[] => {
+    const members = sup.memberPids();
+    if (ownsDescendants && 2 * (members.length + 1) < processCount()) {
+      return descendantTable(process.pid, members).filter((e) => e.state !== "Z" && e.state !== "X");
+    }
+    return liveProcesses();
+  };
   const sampler = setInterval(() => {
-    const table = liveProcesses();
+    const table = tickTable();
     history.sample(sup.snapshots(), table);
     sup.refreshTrees(table);
   }, SAMPLE_MS);

@@ -697,6 +697,13 @@ export class Supervisor {
    * later leave the tree — setsid, re-parented to us when their parent dies — are still
    * known members when their run crashes or stops. Called on the 1 Hz sampler tick.
    */
+  /** Every process the units' trees know of (for a scan that follows children links). */
+  memberPids(): number[] {
+    const out: number[] = [];
+    for (const u of this.units.values()) if (u.tree) for (const pid of u.tree.pids()) out.push(pid);
+    return out;
+  }
+
   refreshTrees(table?: ProcEntry[]): void {
     for (const u of this.units.values()) if (u.child && u.tree && !u.tree.rootReaped) u.tree.refresh(table);
   }

@@ -55,6 +55,11 @@ export class ProcessTree {
     return live;
   }
 
+  /** The members found by the last refresh (the root included while it lives). */
+  pids(): IterableIterator<number> {
+    return this.members.keys();
+  }
+
   /** Signals every live member (after a fresh scan); returns how many were signalled. */
   signalAll(platform: Platform, signal: string): number {
     let n = 0;

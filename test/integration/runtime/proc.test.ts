@@ -1,6 +1,6 @@
 // Process-tree readings against real processes, including a descendant that called setsid.
 import { afterEach, describe, expect, test } from "bun:test";
-import { descendants, isSameProcess, processGroup, procTable, readStat } from "../../../src/runtime/proc.ts";
+import { descendantTable, descendants, isSameProcess, processGroup, procTable, readStat } from "../../../src/runtime/proc.ts";
 
 const started: number[] = [];
 afterEach(() => {
@@ -41,6 +41,25 @@ describe("process tree", () => {
     expect(group).toContain(proc.pid);
     expect(group).not.toContain(escaped[0]!.pid);
     for (const e of sleeps) expect(isSameProcess(e.pid, e.startTime)).toBe(true);
+  });
+
+  test("descendantTable (children links) finds the same tree as a whole-table scan", async () => {
+    const proc = Bun.spawn(["/bin/sh", "-c", "setsid sleep 30 & sleep 31 & sh -c 'sleep 32' & wait"], { stdout: "ignore" });
+    started.push(proc.pid);
+    const full = await until(() => {
+      const d = descendants(proc.pid);
+      return d.filter((e) => e.comm === "sleep").length === 3 ? d : undefined;
+    });
+    const linked = descendantTable(proc.pid);
+    expect(linked[0]!.pid).toBe(proc.pid);
+    const strip = (e: { pid: number; ppid: number; pgid: number; startTime: number; comm: string }) => ({ pid: e.pid, ppid: e.ppid, pgid: e.pgid, startTime: e.startTime, comm: e.comm });
+    const byPid = (a: { pid: number }, b: { pid: number }) => a.pid - b.pid;
+    expect(linked.slice(1).map(strip).sort(byPid)).toEqual(full.map(strip).sort(byPid));
+    // from our own pid (multi-threaded: every thread's children file) it reaches the same processes
+    const mine = descendantTable(process.pid).map((e) => e.pid);
+    for (const e of full) expect(mine).toContain(e.pid);
+    // extra roots are followed too, and a vanished pid is skipped
+    expect(descendantTable(999_999_999, [proc.pid]).map((e) => e.pid).sort()).toEqual([proc.pid, ...full.map((e) => e.pid)].sort());
   });
 
   test("a killed and reaped process is no longer the same process", async () => {
