@@ -79,7 +79,7 @@ export function onCalendar(expr: string, timezone: string): { ok: true; value: s
   let weekday = "";
   if (dow !== "*" && dow !== "?") {
     if (dow!.includes("/")) return { ok: false, why: `"${expr}": a step in day of week has no OnCalendar form` };
-    weekday = `${dow!
+    weekday = `${[...new Set(dow!
       .split(",")
       .map((part) =>
         part
@@ -89,7 +89,7 @@ export function onCalendar(expr: string, timezone: string): { ok: true; value: s
             return DOW[n] ?? d;
           })
           .join(".."),
-      )
+      ))]
       .join(",")} `;
   }
   for (const [name, v] of [["minute", min], ["hour", hour], ["day", dom], ["month", mon]] as const) {
