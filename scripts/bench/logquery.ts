@@ -2,7 +2,7 @@
 // lines imported into a journal file with systemd-journal-remote), GNU grep and ripgrep.
 //
 // Usage:
-//   bun scripts/bench/logquery.ts [--mb 1024] [--runs 3] [--dir DIR] [--no-journal]
+//   bun scripts/bench/logquery.ts [--mb 1024] [--runs 3] [--dir DIR] [--no-journal] [--only sysg,grep,rg]
 //
 // Writes <mb> MiB of ~100-byte access-log lines, stamped evenly over 24 h, as `big_stdout.log`
 // plus rotated files of 100 MiB (the real LogFile writer), with a rare "payment timeout" line
@@ -134,7 +134,9 @@ const cases: Record<string, Record<string, string>> = {
   },
 };
 
-for (const [name, tools] of Object.entries(cases)) {
+const only = process.argv.includes("--only") ? new Set(arg("only", "").split(",")) : null;
+for (const [name, all] of Object.entries(cases)) {
+  const tools = Object.fromEntries(Object.entries(all).filter(([t]) => only === null || t === "sysg" || only.has(t)));
   const times: Record<string, number[]> = {};
   const counts: Record<string, number> = {};
   for (let i = 0; i < RUNS; i++) {
