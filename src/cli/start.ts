@@ -2,9 +2,11 @@
 // supervisor in the foreground with every service's output on the terminal, or detached with
 // --daemonize. With a supervisor already running: `-s NAME` asks it to start that service,
 // otherwise it says so and exits 0 (SPEC §5).
+import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { isatty } from "node:tty";
 import { formatErrors, loadConfig } from "../config/index.ts";
+import { findConfig } from "../config/find.ts";
 import { callIpc } from "../ipc/client.ts";
 import { supervisorStatus } from "../runtime/lock.ts";
 import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
@@ -59,7 +61,18 @@ export default defineCommand({
 
     if (notifyFd === undefined) {
       const running = supervisorStatus(paths);
-      if (running.ok && running.value.running) return startInRunning(paths, running.value.info, args.service);
+      if (running.ok && running.value.running) {
+        const other = differentConfig(running.value.info.config, args.config, home, sys);
+        if (other !== null) {
+          sayError(
+            "start",
+            `a supervisor is already running (pid ${running.value.info.pid}) with another config, ${running.value.info.config}; ${other} was not applied`,
+            `apply it with \`${sys ? "sysg --sys" : "sysg"} reload ${other}\` (only what changed restarts), or stop the running one first`,
+          );
+          return 1;
+        }
+        return startInRunning(paths, running.value.info, args.service);
+      }
     }
 
     const load = (config: string | undefined) =>
@@ -123,6 +136,20 @@ export default defineCommand({
   },
 });
 
+/** The config `start` would run, when it is not the one the running supervisor runs. */
+function differentConfig(running: string | null, given: string | undefined, home: string, sys: boolean): string | null {
+  const found = findConfig({ config: given, cwd: process.cwd(), home, sys });
+  if (!found.ok || running === null) return null;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  return real(found.path) === real(running) ? null : found.path;
+}
+
 /** The gid of group `systemg`, looked up once at start (a group created later needs a restart). */
 function adminGids(): number[] {
   const group = findGroup(readAccounts(), "systemg");
@@ -131,7 +158,7 @@ function adminGids(): number[] {
 
 async function startInRunning(paths: RuntimePaths, info: { pid: number; config: string | null }, service: string | undefined): Promise<number> {
   if (service === undefined) {
-    console.log(`a supervisor is already running (pid ${info.pid}${info.config ? `, config ${info.config}` : ""})`);
+    console.error(`note: a supervisor is already running (pid ${info.pid}${info.config ? `, config ${info.config}` : ""}); nothing to start`);
     return 0;
   }
   const r = await callIpc(paths.controlSock, "start", { service }, { connector: await loadConnector(), timeoutMs: 600_000 });
@@ -154,5 +181,9 @@ async function printStarted(paths: RuntimePaths, pid: number): Promise<number> {
   const width = Math.max(4, ...r.result.units.map((u) => u.name.length));
   for (const u of r.result.units)
     console.log(`  ${u.name.padEnd(width)}  ${u.state.padEnd(8)}  ${u.pid ?? "-"}${u.reason ? `  ${u.reason}` : ""}`);
-  return 0;
+  const failed = r.result.units.filter((u) => u.state === "failed");
+  if (failed.length === 0) return 0;
+  for (const u of failed) sayError("start", `${u.name} failed: ${u.reason ?? "no reason recorded"}`);
+  console.error(`  hint: the supervisor keeps running the rest; see \`${paths.sys ? "sysg --sys" : "sysg"} logs ${failed[0]!.name}\`, fix, then \`restart ${failed[0]!.name}\``);
+  return 1;
 }

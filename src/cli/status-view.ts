@@ -13,6 +13,7 @@ const COLUMNS: Column[] = [
   { header: "CPU", align: "right" },
   { header: "RSS", align: "right" },
   { header: "UPTIME", align: "right" },
+  { header: "RESTARTS", align: "right" },
   { header: "LAST_EXIT", shrink: true, min: 6 },
   { header: "HEALTH" },
 ];
@@ -34,6 +35,7 @@ function row(u: StatusUnit): string[] {
     live ? formatCpu(u.cpu) : "-",
     live ? formatBytes(u.rss) : "-",
     live ? formatDuration(u.uptime) : "-",
+    String(u.restarts),
     u.last_exit ? formatExit(u.last_exit) : "-",
     u.health,
   ];
@@ -58,7 +60,7 @@ export function renderStatus(status: StatusResult, opts: { color: boolean; width
   const rows = status.units.map(row);
   const table = renderTable(COLUMNS, rows, opts.width, (r, c, text) => {
     const u = status.units[r]!;
-    if (c === 8) return paint(opts.color, HEALTH_COLOR[u.health] ?? 0, text);
+    if (c === 9) return paint(opts.color, HEALTH_COLOR[u.health] ?? 0, text);
     if (c === 2) return paint(opts.color, HEALTH_COLOR[u.health] ?? 0, text);
     return text;
   });

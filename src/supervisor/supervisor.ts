@@ -492,6 +492,7 @@ export class Supervisor {
       if (u.gen !== gen) return;
       if (passed) {
         u.notify?.keepDraining();
+        this.opts.report("info", u.svc.name, `ready: readiness ${describeProbe(probe)} passed after ${this.clock.now() - (u.m.startedAt ?? this.clock.now())} ms`);
         this.dispatch(u, { type: "ready" });
         return;
       }

@@ -27,7 +27,10 @@ describe("sysg start --daemonize", () => {
       `  ok:\n    command: 'exec sleep 300'\n  oneshot:\n    command: 'echo done'\n  broken:\n    command: 'exit 4'\n  nobin:\n    command: 'exec /nonexistent/bin'\n`,
     );
     const r = run(sb, ["start", "--daemonize", "-c", cfg]);
-    expect(r.code).toBe(0);
+    // any unit that ends failed makes the start a failure, each named with its reason
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("sysg: start: broken failed: exited with code 4");
+    expect(r.stderr).toMatch(/sysg: start: nobin failed: .*nonexistent/);
     expect(r.stdout).toMatch(/supervisor started \(pid \d+\)/);
     expect(r.stdout).toMatch(/ok\s+running/);
     expect(r.stdout).toMatch(/oneshot\s+exited/);
@@ -35,7 +38,7 @@ describe("sysg start --daemonize", () => {
     expect(r.stdout).toMatch(/nobin\s+failed/);
     const again = run(sb, ["start", "--daemonize", "-c", cfg]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("a supervisor is already running");
+    expect(again.stderr).toContain("a supervisor is already running");
     expect(run(sb, ["stop"]).code).toBe(0);
   });
 

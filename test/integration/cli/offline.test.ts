@@ -91,7 +91,7 @@ describe("status without a supervisor", () => {
     expect(r.code).toBe(3);
     const lines = r.stdout.trimEnd().split("\n");
     expect(r.stderr).toContain("no supervisor is running");
-    expect(lines[0]).toMatch(/^UNIT\s+KIND\s+STATE\s+PID\s+CPU\s+RSS\s+UPTIME\s+LAST_EXIT\s+HEALTH/);
+    expect(lines[0]).toMatch(/^UNIT\s+KIND\s+STATE\s+PID\s+CPU\s+RSS\s+UPTIME\s+RESTARTS\s+LAST_EXIT\s+HEALTH/);
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
     expect(r.stdout).toContain("code 127");
     expect(r.stdout).toContain("└ exec: No such file or directory");

@@ -68,7 +68,7 @@ describe("status", () => {
     const human = run(sb, ["status"], { env: { COLUMNS: "80" } });
     expect(human.code).toBe(0);
     const lines = human.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^UNIT\s+KIND\s+STATE\s+PID\s+CPU\s+RSS\s+UPTIME\s+LAST_EXIT\s+HEALTH$/);
+    expect(lines[0]).toMatch(/^UNIT\s+KIND\s+STATE\s+PID\s+CPU\s+RSS\s+UPTIME\s+RESTARTS\s+LAST_EXIT\s+HEALTH$/);
     expect(lines[1]).toMatch(new RegExp(`^db\\s+service\\s+running\\s+${st.units.db!.pid}\\s`));
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
     const unknown = run(sb, ["status", "-s", "nope"]);

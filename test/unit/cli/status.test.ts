@@ -62,11 +62,11 @@ describe("renderStatus", () => {
 
   test("the columns of SPEC §5, units in the order given", () => {
     const lines = renderStatus(status, { color: false, width: 200 });
-    expect(lines[0]!.split(/\s+/)).toEqual(["UNIT", "KIND", "STATE", "PID", "CPU", "RSS", "UPTIME", "LAST_EXIT", "HEALTH"]);
+    expect(lines[0]!.split(/\s+/)).toEqual(["UNIT", "KIND", "STATE", "PID", "CPU", "RSS", "UPTIME", "RESTARTS", "LAST_EXIT", "HEALTH"]);
     const names = lines.filter((l) => !l.startsWith("  ")).slice(1).map((l) => l.split(/\s+/)[0]);
     expect(names).toEqual(["db", "a-rather-long-service-name-for-a-table", "backup"]);
     const db = lines[1]!.split(/\s+/);
-    expect(db).toEqual(["db", "service", "running", "4242", "1.5%", "12.3M", "3m12s", "-", "healthy"]);
+    expect(db).toEqual(["db", "service", "running", "4242", "1.5%", "12.3M", "3m12s", "0", "-", "healthy"]);
   });
 
   test("a cron row is followed by its last result and next run; a failed one by its reason", () => {
