@@ -19,7 +19,7 @@ export function renderInspect(r: InspectResult, opts: { color: boolean; width: n
   const out: string[] = [];
   const facts = [u.kind, paint(opts.color, HEALTH_COLOR[u.health] ?? 0, `${u.state} (${u.health})`)];
   if (u.pid !== null) facts.push(`pid ${u.pid}`, `up ${formatDuration(u.uptime)}`);
-  facts.push(`${u.restarts} restart${u.restarts === 1 ? "" : "s"}`);
+  if (u.kind !== "cron") facts.push(`${u.restarts} restart${u.restarts === 1 ? "" : "s"}`);
   out.push(`${bold(u.name)}  ${facts.join("  ")}`);
   if (u.reason) out.push(`  reason: ${u.reason}`);
   if (u.last_exit) out.push(`  last exit: ${formatExit(u.last_exit)} ${formatRelative(u.last_exit.at, now)}`);
@@ -31,11 +31,23 @@ export function renderInspect(r: InspectResult, opts: { color: boolean; width: n
     const rows: [string, string][] = [
       ["command", commandText(c.command)],
       ["working_dir", c.working_dir],
-      ["restart", `${c.restart_policy}, backoff ${ms(c.backoff)}..${ms(c.backoff_max)}, max_restarts ${c.max_restarts ?? "unlimited"}`],
-      ["stop", `${c.stop_signal}, then SIGKILL after ${ms(c.stop_timeout)}`],
     ];
+    // a cron job runs on its schedule: restart policy and backoff never apply to it
+    if (c.cron) {
+      rows.push(["cron", `${c.cron.expression} (${c.cron.timezone})`]);
+      if (u.cron?.next_run) rows.push(["next run", `${u.cron.next_run} (${formatRelative(u.cron.next_run, now)})`]);
+      if (u.cron?.last_run) rows.push(["last run", `${formatExit(u.cron.last_run)} ${formatRelative(u.cron.last_run.at, now)}`]);
+    } else {
+      rows.push(["restart", `${c.restart_policy}, backoff ${ms(c.backoff)}..${ms(c.backoff_max)}, max_restarts ${c.max_restarts ?? "unlimited"}`]);
+    }
+    rows.push(["stop", `${c.stop_signal}, then SIGKILL after ${ms(c.stop_timeout)}`]);
     if (c.depends_on.length > 0) rows.push(["depends_on", c.depends_on.join(", ")]);
-    if (c.cron) rows.push(["cron", `${c.cron.expression} (${c.cron.timezone})`]);
+    for (const [k, v] of Object.entries(c.env)) rows.push([rows.some((x) => x[0] === "env") ? "" : "env", `${k}=${v}`]);
+    const inherited = Object.keys(r.inherited_env ?? {});
+    if (inherited.length > 0) {
+      const shown = Object.values(r.inherited_env ?? {}).some((v) => v !== null);
+      rows.push(["inherited", `${inherited.length} variable${inherited.length === 1 ? "" : "s"} from the environment of \`sysg start\`${shown ? "" : " (names only; --show-env for values)"}: ${inherited.sort().join(" ")}`]);
+    }
     if (c.readiness.probe.kind !== "default") rows.push(["readiness", `${describeProbe(c.readiness.probe)}, timeout ${ms(c.readiness.timeout)}`]);
     if (c.user) rows.push(["user", c.group ? `${c.user}:${c.group}` : c.user]);
     if (c.critical) rows.push(["critical", "yes"]);
@@ -76,9 +88,11 @@ export function renderInspect(r: InspectResult, opts: { color: boolean; width: n
   for (const e of r.exits.slice(-RECENT).reverse()) {
     out.push(truncate(`  ${formatRelative(e.at, now).padEnd(12)} ${formatExit(e).padEnd(8)} ${e.reason ?? ""}`.trimEnd(), width));
   }
-  out.push("", bold("Restarts"));
-  if (r.restarts.length === 0) out.push(dim("  none"));
-  for (const x of r.restarts.slice(-RECENT).reverse()) out.push(truncate(`  ${formatRelative(x.at, now).padEnd(12)} ${x.reason}`, width));
+  if (r.cron_history === null) {
+    out.push("", bold("Restarts"));
+    if (r.restarts.length === 0) out.push(dim("  none"));
+    for (const x of r.restarts.slice(-RECENT).reverse()) out.push(truncate(`  ${formatRelative(x.at, now).padEnd(12)} ${x.reason}`, width));
+  }
 
   if (r.cron_history !== null) {
     out.push("", bold("Cron history"));

@@ -18,6 +18,7 @@ export default defineCommand({
     name: { type: "positional", required: true, sameAs: "service", description: "Unit name (same as -s NAME)", valueHint: "name" },
     service: { type: "string", alias: "s", description: "The unit", valueHint: "name" },
     json: { type: "boolean", description: "Print the InspectResult document" },
+    "show-env": { type: "boolean", description: "Also the values of inherited environment variables (owner/admins only)" },
     window: { type: "string", default: "5m", description: "How much CPU/RSS history (e.g. 30s, 5m, 1h)", valueHint: "duration" },
     ...globalArgs,
   },
@@ -28,7 +29,7 @@ export default defineCommand({
       await printError(`sysg: inspect: --window: expected a duration greater than 0 like "30s", "5m", "1h", got "${args.window}"`);
       return 2;
     }
-    const reply = await ask(paths, "inspect", { name: args.service!, window: window.value / 1000 }, 10_000);
+    const reply = await ask(paths, "inspect", { name: args.service!, window: window.value / 1000, ...(args["show-env"] ? { show_env: true } : {}) }, 10_000);
     if (!reply.ok) {
       if (reply.error.code === "unknown_service") {
         await printError(`sysg: inspect: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));

@@ -84,8 +84,10 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): { config: Re
     // itself is kept only when nothing in it was rejected.
     const usable = Object.fromEntries(Object.entries(svc).filter(([k]) => !ctx.rejected(at(k)))) as RawService;
     if (usable.depends_on) deps[name] = [...new Set(usable.depends_on)];
-    const env = mergeEnv(inherited, ...rootEnv, ...envLayers(usable.env, ["services", name, "env"], ctx, errors));
-    const service = resolveService(name, usable, { ...ctx, env, logs, errors, at });
+    const own = envLayers(usable.env, ["services", name, "env"], ctx, errors);
+    const env = mergeEnv(inherited, ...rootEnv, ...own);
+    const envSet = [...new Set([...rootEnv, ...own].flatMap((layer) => Object.keys(layer)))];
+    const service = { ...resolveService(name, usable, { ...ctx, env, logs, errors, at }), env_set: envSet };
     if (!ctx.rejected(at())) services[name] = service;
   }
   // A service whose own keys were rejected still exists for the graph (its name is known).

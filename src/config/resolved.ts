@@ -45,6 +45,9 @@ export const ResolvedService = Type.Object({
   working_dir: Type.String(),
   /** the complete environment of the child (inherited + files + vars) */
   env: Type.Record(Type.String(), Type.String()),
+  /** names in `env` that the config set (env files and vars, root or service): the rest is
+   *  inherited from the environment `sysg start` ran in, shown by name only (inspect) */
+  env_set: Type.Optional(Type.Array(Type.String())),
   restart_policy: Type.Union([Type.Literal("always"), Type.Literal("on-failure"), Type.Literal("never")]),
   backoff: Type.Number(),
   backoff_max: Type.Number(),

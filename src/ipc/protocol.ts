@@ -47,6 +47,8 @@ export const InspectRequest = request("inspect", {
   name: ServiceName,
   /** seconds of CPU/RSS history wanted */
   window: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** values of inherited env variables too (given only to the owner/admins) */
+  show_env: Type.Optional(Type.Boolean()),
 });
 export const ShutdownRequest = request("shutdown", {});
 export const SpawnRequest = request("spawn", {
@@ -194,6 +196,10 @@ export const InspectResult = Type.Object(
     exits: Type.Array(ExitRecord),
     restarts: Type.Array(RestartRecord),
     cron_history: Nullable(Type.Array(CronRun)),
+    /** variables the service inherited from the environment `sysg start` ran in (config.env
+     *  holds only what the config set): name → value with show_env for the owner/admins, else
+     *  name → null */
+    inherited_env: Type.Optional(Type.Record(Type.String(), Nullable(Type.String()))),
   },
   Strict,
 );

@@ -59,7 +59,7 @@ export async function handleRequest(ctx: ControlContext, req: IpcRequest, peer: 
     case "inspect": {
       const snap = sup.snapshot(req.name);
       if (!snap) return unknown(req.name);
-      return { ok: true, result: inspectResult(ctx, snap, peer, req.window ?? DEFAULT_WINDOW_S) };
+      return { ok: true, result: inspectResult(ctx, snap, peer, req.window ?? DEFAULT_WINDOW_S, req.show_env === true) };
     }
     case "start": {
       if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
@@ -183,10 +183,11 @@ function orphans(snaps: UnitSnapshot[], now: number): StatusUnit[] {
   return out;
 }
 
-function inspectResult(ctx: ControlContext, snap: UnitSnapshot, peer: PeerCred | null, windowS: number): InspectResult {
+function inspectResult(ctx: ControlContext, snap: UnitSnapshot, peer: PeerCred | null, windowS: number, showEnv: boolean): InspectResult {
   const now = Date.now();
   const svc = ctx.supervisor.serviceConfig(snap.name);
-  const config = svc && !ctx.privileged(peer) ? { ...svc, env: redact(svc.env) } : svc;
+  const split = svc ? splitEnv(svc.env, svc.env_set ?? [], ctx.privileged(peer), showEnv) : null;
+  const config = svc && split ? { ...svc, env: split.set } : svc;
   const window = Math.min(windowS, 600);
   return {
     unit: statusUnit(ctx, snap, now),
@@ -197,7 +198,24 @@ function inspectResult(ctx: ControlContext, snap: UnitSnapshot, peer: PeerCred |
     exits: ctx.history.exits(snap.name).map((e) => ({ at: iso(e.at), code: e.code, signal: e.signal, reason: e.reason })),
     restarts: ctx.history.restarts(snap.name).map((r) => ({ at: iso(r.at), reason: r.reason })),
     cron_history: svc?.cron ? (ctx.cron?.history(snap.name) ?? []) : null,
+    ...(split ? { inherited_env: split.inherited } : {}),
   };
+}
+
+/**
+ * What inspect shows of a service's environment: the variables the config set, with values
+ * for admins (names only for others), and the inherited ones by name — their values (the
+ * shell's TMUX, SSH_AUTH_SOCK, tokens…) only when an admin asks with show_env.
+ */
+function splitEnv(env: Record<string, string>, setNames: string[], admin: boolean, showEnv: boolean) {
+  const setKeys = new Set(setNames);
+  const set: Record<string, string> = {};
+  const inherited: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (setKeys.has(k)) set[k] = admin ? v : "(hidden)";
+    else inherited[k] = admin && showEnv ? v : null;
+  }
+  return { set, inherited };
 }
 
 function processTree(pid: number, table: ProcStat[]): InspectResult["processes"] {
@@ -224,12 +242,6 @@ function commandLine(e: ProcStat): string {
   }
 }
 
-/** Readers who may not change the supervisor see variable names, not values (they often hold secrets). */
-function redact(env: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(env)) out[k] = "(hidden)";
-  return out;
-}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -69,3 +69,25 @@ services:
     expect(same.stderr).toContain("already running");
   }, 40_000);
 });
+
+describe("inspect env (issue 14 item 4)", () => {
+  test("`sysg inspect web --json` shows what the config set, inherited variables by name only; --show-env gives values to the owner", () => {
+    sb = sandbox();
+    sb.write("systemg.yaml", `version: "1"\nenv:\n  vars:\n    REGION: eu\nservices:\n  web:\n    command: exec sleep 300\n    env:\n      vars:\n        PORT: "8080"\n`);
+    const shell = { SHELL_SECRET: "hunter2-do-not-show", TMUX: "/tmp/tmux-0/default,1,0" };
+    expect(run(sb, ["start", "--daemonize"], { env: shell, timeout: 30_000 }).code).toBe(0);
+    const r = run(sb, ["inspect", "web", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("hunter2-do-not-show");
+    const doc = JSON.parse(r.stdout);
+    expect(doc.config.env).toEqual({ REGION: "eu", PORT: "8080" });
+    expect(doc.inherited_env.SHELL_SECRET).toBeNull();
+    expect(doc.inherited_env.TMUX).toBeNull();
+    const human = run(sb, ["inspect", "web"]);
+    expect(human.stdout).toContain("PORT=8080");
+    expect(human.stdout).toMatch(/inherited +\d+ variables .*names only/);
+    expect(human.stdout).not.toContain("hunter2");
+    const shown = JSON.parse(run(sb, ["inspect", "web", "--json", "--show-env"]).stdout);
+    expect(shown.inherited_env.SHELL_SECRET).toBe("hunter2-do-not-show");
+  }, 40_000);
+});

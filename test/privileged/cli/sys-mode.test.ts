@@ -112,6 +112,12 @@ describe("a running --sys supervisor", () => {
     expect(inspect.stdout).toContain("(hidden)");
     // root sees the values
     expect(run(sb, ["--sys", "inspect", "x", "--json"]).stdout).toContain("s3cret-value");
+    // inherited variables: names only; --show-env gives values to root, never to other users
+    const inherited = JSON.parse(runAs(sb, asNobody, ["--sys", "inspect", "x", "--json", "--show-env"]).stdout).inherited_env;
+    expect(Object.keys(inherited)).toContain("SYSG_TEST_TAG");
+    expect(inherited.SYSG_TEST_TAG).toBeNull();
+    expect(JSON.parse(run(sb, ["--sys", "inspect", "x", "--json"]).stdout).inherited_env.SYSG_TEST_TAG).toBeNull();
+    expect(JSON.parse(run(sb, ["--sys", "inspect", "x", "--json", "--show-env"]).stdout).inherited_env.SYSG_TEST_TAG).toBe(sb.tag);
 
     await until("x's output", () => readFileSync("/var/log/systemg/x_stdout.log", "utf8").includes("hello-x"));
     const logs = runAs(sb, asNobody, ["--sys", "logs", "x"]);

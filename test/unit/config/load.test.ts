@@ -22,6 +22,7 @@ describe("a minimal config gets every default", () => {
       command: "./server",
       working_dir: fx.dir,
       env: {},
+      env_set: [],
       restart_policy: "never",
       backoff: 1000,
       backoff_max: 60_000,
