@@ -181,7 +181,8 @@ async function printStarted(paths: RuntimePaths, pid: number): Promise<number> {
   const width = Math.max(4, ...r.result.units.map((u) => u.name.length));
   for (const u of r.result.units)
     console.log(`  ${u.name.padEnd(width)}  ${u.state.padEnd(8)}  ${u.pid ?? "-"}${u.reason ? `  ${u.reason}` : ""}`);
-  const failed = r.result.units.filter((u) => u.state === "failed");
+  // a cron job's runs belong to its schedule, not to this start
+  const failed = r.result.units.filter((u) => u.state === "failed" && u.kind !== "cron");
   if (failed.length === 0) return 0;
   for (const u of failed) sayError("start", `${u.name} failed: ${u.reason ?? "no reason recorded"}`);
   console.error(`  hint: the supervisor keeps running the rest; see \`${paths.sys ? "sysg --sys" : "sysg"} logs ${failed[0]!.name}\`, fix, then \`restart ${failed[0]!.name}\``);
