@@ -17,7 +17,9 @@ export async function runAction<C extends ActionCommand>(
   args: ArgsOf<C>,
   out: { json: boolean; color: boolean | undefined },
 ): Promise<number> {
-  const reply = await ask(paths, cmd, args, ACTION_TIMEOUT_MS);
+  const { startProgress } = await import("./progress.ts");
+  const progress = startProgress(paths, { enabled: !out.json });
+  const reply = await ask(paths, cmd, args, ACTION_TIMEOUT_MS).finally(() => progress.stop());
   if (!reply.ok) {
     if (reply.error.code === "unknown_service") {
       await printError(`sysg: ${cmd}: ${reply.error.message}`, await knownUnitsHint(paths, reply.error.message));

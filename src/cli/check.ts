@@ -1,6 +1,7 @@
-// `sysg check -c FILE`: validate a config and exit — 0 with a one-line summary, or 1 with every
-// error on stderr. After the config itself, the host-dependent privilege checks run (unknown
-// users, limits this supervisor cannot grant, …) so check refuses what start would refuse.
+// `sysg check [FILE]`: validate a config and exit — 0 with a one-line summary, or 1 with every
+// error on stderr. After the config itself come the host checks start would hit: unknown
+// users, limits this supervisor cannot grant, a missing working_dir, a program not on PATH;
+// then the warnings start would log (--strict makes them errors).
 // Prints with console.* only (the node stream layer costs ~20 ms to load).
 import { homedir } from "node:os";
 import { type ConfigError, formatErrors, loadConfig, type ResolvedConfig } from "../config/index.ts";
@@ -17,12 +18,13 @@ export default defineCommand({
   args: {
     ...configPositional,
     ...configArg,
-    json: { type: "boolean", description: "Print {schema, ok, config, services, errors} on stdout (exit code unchanged)" },
+    json: { type: "boolean", description: "Print {schema, ok, config, services, errors, warnings} on stdout (exit code unchanged)" },
+    strict: { type: "boolean", description: "Warnings (what start would log and ignore) are errors: exit 1" },
     ...dropPrivilegesArg,
     ...globalArgs,
   },
   async run({ args }) {
-    const json = (doc: { ok: boolean; config: string | null; config_errors?: ConfigError[]; services?: ResolvedConfig }) => {
+    const json = (doc: { ok: boolean; config: string | null; config_errors?: ConfigError[]; services?: ResolvedConfig; warnings?: string[] }) => {
       const all = doc.services ? Object.values(doc.services.services) : [];
       const cron = all.filter((s) => s.cron !== null).length;
       console.log(
@@ -33,6 +35,7 @@ export default defineCommand({
             config: doc.config,
             services: doc.services ? { total: all.length, long_running: all.length - cron, cron, names: doc.services.order } : null,
             errors: (doc.config_errors ?? []).map((e) => ({ path: e.path, message: e.message, hint: e.hint ?? null })),
+            warnings: doc.warnings ?? [],
           },
           null,
           2,
@@ -52,17 +55,23 @@ export default defineCommand({
       return 1;
     }
     const { checkPrivileges } = await import("../privilege/context.ts");
-    const privilegeErrors = checkPrivileges(result.config, {
-      euid: process.geteuid?.() ?? 0,
-      dropPrivileges: Boolean(args["drop-privileges"]),
-      sys: Boolean(args.sys),
-    });
-    if (privilegeErrors.length > 0) {
-      if (args.json) json({ ok: false, config: result.config.path, config_errors: privilegeErrors });
-      else sayConfigErrors(formatErrors(privilegeErrors, result.config.path));
+    const { hostErrors } = await import("../config/host.ts");
+    const privilege = { euid: process.geteuid?.() ?? 0, dropPrivileges: Boolean(args["drop-privileges"]), sys: Boolean(args.sys) };
+    const errors = [...checkPrivileges(result.config, privilege), ...hostErrors(result.config)];
+    if (errors.length > 0) {
+      if (args.json) json({ ok: false, config: result.config.path, config_errors: errors });
+      else sayConfigErrors(formatErrors(errors, result.config.path));
       return 1;
     }
-    if (args.json) json({ ok: true, config: result.config.path, services: result.config });
+    const { privilegeWarnings } = await import("../privilege/warnings.ts");
+    const warnings = privilegeWarnings(result.config, privilege);
+    if (!args.json) for (const w of warnings) console.error(`sysg: ${result.config.path}: ${args.strict ? "" : "warning: "}${w}`);
+    if (warnings.length > 0 && args.strict) {
+      if (args.json) json({ ok: false, config: result.config.path, warnings });
+      else console.error("  hint: --strict: start would log these and go on; fix them or drop --strict");
+      return 1;
+    }
+    if (args.json) json({ ok: true, config: result.config.path, services: result.config, warnings });
     else console.log(summary(result.config));
     return 0;
   },

@@ -46,6 +46,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "reload", summary: "apply the config again, or another one: only what changed", load: () => import("./reload.ts").then((m) => m.default) },
   { name: "logs", summary: "show (and follow with -f) the logs of one or every service", load: () => import("./logs.ts").then((m) => m.default) },
   { name: "inspect", summary: "one unit in depth: config, processes, CPU/RSS history, exits", load: () => import("./inspect.ts").then((m) => m.default) },
+  { name: "run-now", summary: "run a cron job once, now (its schedule is unchanged)", load: () => import("./run-now.ts").then((m) => m.default) },
   { name: "purge", summary: "stop this mode's supervisor and delete its state", load: () => import("./purge.ts").then((m) => m.default) },
   { name: "doctor", summary: "what this host supports, the state dir's health, what a config gets", load: () => import("./doctor.ts").then((m) => m.default) },
   { name: "export", summary: "translate a config: systemd units, Kubernetes manifests, a Nomad job", load: () => import("./export.ts").then((m) => m.default) },

@@ -102,7 +102,16 @@ export default defineCommand({
       const childArgs = ["-c", config.path, "--log-level", level.value, ...(sys ? ["--sys"] : [])];
       if (dropPrivileges) childArgs.push("--drop-privileges");
       if (args.service !== undefined) childArgs.push("-s", args.service);
-      const r = await daemonize({ platform, paths, args: childArgs });
+      // the supervisor runs in its own session: Ctrl-C here ends only this wait, so say what
+      // is left running; on a terminal, show what is being waited for meanwhile
+      const onInterrupt = () => void interrupted(paths);
+      process.once("SIGINT", onInterrupt);
+      const { startProgress } = await import("./progress.ts");
+      const progress = startProgress(paths);
+      const r = await daemonize({ platform, paths, args: childArgs }).finally(() => {
+        progress.stop();
+        process.off("SIGINT", onInterrupt);
+      });
       if (!r.ok) {
         console.error(`sysg: start: ${r.message}`);
         return 1;
@@ -168,6 +177,22 @@ async function startInRunning(paths: RuntimePaths, info: { pid: number; config: 
   }
   for (const u of r.result.units) console.log(`${u.name}: ${u.state}${u.reason ? ` (${u.reason})` : ""}`);
   return 0;
+}
+
+/** Ctrl-C while --daemonize waits: the supervisor keeps running; say so, with each unit's state. */
+async function interrupted(paths: RuntimePaths): Promise<never> {
+  const { liveSupervisor } = await import("./supervisor-stop.ts");
+  const sup = liveSupervisor(paths);
+  const sysg = paths.sys ? "sysg --sys" : "sysg";
+  if (sup === null) {
+    console.error("\nsysg: start: interrupted; the supervisor did not get as far as starting");
+    process.exit(130);
+  }
+  const r = await callIpc(paths.controlSock, "status", {}, { connector: await loadConnector(), timeoutMs: 2_000 });
+  const units = r.ok ? r.result.units.map((u) => `${u.name} ${u.state}`).join(", ") : "its services still starting";
+  console.error(`\nsysg: start: interrupted; the supervisor (pid ${sup.pid}) keeps running in the background: ${units}`);
+  console.error(`  hint: \`${sysg} status\` shows it, \`${sysg} stop\` ends it`);
+  process.exit(130);
 }
 
 /** After --daemonize: one line per service with its settled state. */

@@ -62,7 +62,9 @@ async function stopAll(paths: RuntimePaths, out: { json: boolean; color: boolean
   const units = before.ok ? before.result.units.map((u) => u.name) : [];
   const config = ping.ok ? ping.result.config : (liveSupervisor(paths)?.config ?? null);
   const budget = await shutdownBudgetMs(config, units.length, paths.sys);
-  const done = await shutdownSupervisor(paths, "stop", budget);
+  const { startProgress } = await import("./progress.ts");
+  const progress = startProgress(paths, { enabled: !out.json });
+  const done = await shutdownSupervisor(paths, "stop", budget).finally(() => progress.stop());
   if (!done.ok) {
     if (done.reason === "no_supervisor") return stopOrphans(paths, out);
     await printError(done.message, done.hint);

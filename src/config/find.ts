@@ -79,7 +79,13 @@ export async function readConfig(path: string): Promise<Read> {
           : applyMergeKeys((await import("confbox/yaml")).parseYAML(text));
     return { ok: true, raw };
   } catch (err) {
-    return { ok: false, error: { path: "", message: `${format} syntax error: ${syntaxMessage(err)}` } };
+    let message = syntaxMessage(err);
+    if (format === "JSON" && !/^line \d/.test(message)) {
+      const { jsonErrorPosition } = await import("./json-position.ts");
+      const at = jsonErrorPosition(text);
+      if (at) message = `line ${at.line}, column ${at.column}: unexpected ${at.found} (${message.replace(/^JSON Parse error: /, "")})`;
+    }
+    return { ok: false, error: { path: "", message: `${format} syntax error: ${message}` } };
   }
 }
 

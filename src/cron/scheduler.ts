@@ -141,6 +141,31 @@ export class CronScheduler {
     }));
   }
 
+  /**
+   * One run now, outside the schedule (`sysg run-now`): recorded in the history like a due
+   * run, the schedule left as it is; a run still going is not started twice. Resolves when
+   * the run ended, in the protocol's shape.
+   */
+  async runNow(name: string): Promise<{ ok: true; run: ProtocolRun } | { ok: false; reason: string }> {
+    const job = this.jobs.get(name);
+    if (!job) return { ok: false, reason: "not a cron job" };
+    const started = Date.now();
+    const r = this.opts.host.runCron(name);
+    if (!r.ok) return { ok: false, reason: r.reason };
+    this.opts.report("info", name, "run now, on request (sysg run-now)");
+    const run: CronRun = { start: iso(started), end: null, code: null, signal: null, duration: null, overlap: false };
+    this.record(job, run);
+    this.persist();
+    const status = await r.exit;
+    const end = status?.at ?? Date.now();
+    Object.assign(run, { end: iso(end), code: status?.code ?? null, signal: status?.signal ?? null, duration: Math.max(0, end - started) });
+    this.persist();
+    return {
+      ok: true,
+      run: { started_at: run.start, ended_at: run.end, code: run.code, signal: run.signal, duration: run.duration === null ? null : run.duration / 1000, overlap: false },
+    };
+  }
+
   // ── timers ─────────────────────────────────────────────────────────────────
 
   /** Computes the next due time strictly after `after` and sleeps towards it. */

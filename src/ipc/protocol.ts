@@ -59,6 +59,8 @@ export const SpawnRequest = request("spawn", {
   argv: Type.Array(Type.String(), { minItems: 1 }),
 });
 export const PingRequest = request("ping", {});
+/** one run of a cron job now, outside its schedule (`sysg run-now`); answers when it ended */
+export const RunRequest = request("run", { service: ServiceName });
 
 export const REQUEST_SCHEMAS = {
   status: StatusRequest,
@@ -70,6 +72,7 @@ export const REQUEST_SCHEMAS = {
   shutdown: ShutdownRequest,
   spawn: SpawnRequest,
   ping: PingRequest,
+  run: RunRequest,
 } as const;
 
 export type CommandName = keyof typeof REQUEST_SCHEMAS;
@@ -255,6 +258,7 @@ export const RESULT_SCHEMAS = {
   shutdown: ShutdownResult,
   spawn: SpawnResult,
   ping: PingResult,
+  run: CronRun,
 } as const satisfies Record<CommandName, TSchema>;
 
 export type ResultOf<C extends CommandName> = Static<(typeof RESULT_SCHEMAS)[C]>;

@@ -5,7 +5,7 @@
 import type { ResolvedConfig } from "../config/resolved.ts";
 import type { PeerCred } from "../platform/types.ts";
 import type { HandlerReply } from "../ipc/server.ts";
-import type { InspectResult, IpcRequest, StatusResult, StatusUnit, UnitAction } from "../ipc/protocol.ts";
+import type { CronRun, InspectResult, IpcRequest, StatusResult, StatusUnit, UnitAction } from "../ipc/protocol.ts";
 import { type ProcStat, childrenByParent, procTable, readStat, startedAtMs } from "../runtime/proc.ts";
 import { readFileSync } from "node:fs";
 import type { History } from "./history.ts";
@@ -28,6 +28,8 @@ export interface ControlContext {
   cron?: {
     info(name: string): { next_run: string | null; last_run: StatusUnit["last_exit"] } | null;
     history(name: string): InspectResult["cron_history"];
+    /** one run now, recorded in the history; resolves when it ended */
+    runNow(name: string): Promise<{ ok: true; run: CronRun } | { ok: false; reason: string }>;
   };
 }
 
@@ -91,6 +93,16 @@ export async function handleRequest(ctx: ControlContext, req: IpcRequest, peer: 
     case "shutdown":
       ctx.requestShutdown();
       return { ok: true, result: { pid: process.pid } };
+    case "run": {
+      const svc = sup.serviceConfig(req.service);
+      if (!svc) return unknown(req.service);
+      if (!svc.cron) {
+        return { ok: false, error: { code: "bad_request", message: `"${req.service}" is not a cron job (it has no cron key); \`sysg restart ${req.service}\` restarts a service` } };
+      }
+      if (!ctx.cron) return { ok: false, error: { code: "internal", message: "no cron scheduler runs in this supervisor" } };
+      const r = await ctx.cron.runNow(req.service);
+      return r.ok ? { ok: true, result: r.run } : { ok: false, error: { code: "busy", message: `${req.service}: ${r.reason}` } };
+    }
     case "spawn":
       return {
         ok: false,

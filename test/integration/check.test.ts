@@ -116,9 +116,9 @@ services:
 
   test("without -c: systemg.yaml, then sysg.yaml, in the working directory", () => {
     const project = join(dir, "project");
-    write("project/sysg.yaml", "services:\n  a: { command: x }\n");
+    write("project/sysg.yaml", "services:\n  a: { command: sleep }\n");
     expect(sysg(["check"], project).stdout).toBe(`ok: ${join(project, "sysg.yaml")}: 1 service (1 long-running, 0 cron)\n`);
-    write("project/systemg.yaml", "services:\n  a: { command: x }\n  b: { command: y }\n");
+    write("project/systemg.yaml", "services:\n  a: { command: sleep }\n  b: { command: sleep }\n");
     expect(sysg(["check"], project).stdout).toBe(`ok: ${join(project, "systemg.yaml")}: 2 services (2 long-running, 0 cron)\n`);
   });
 
@@ -132,8 +132,8 @@ services:
   });
 
   test("relative -c against the working directory; JSON and TOML", () => {
-    write("formats/c.json", '{"services": {"a": {"command": "x", "cron": {"expression": "@daily"}}}}');
-    write("formats/c.toml", '[services.a]\ncommand = "x"\n');
+    write("formats/c.json", '{"services": {"a": {"command": "true", "cron": {"expression": "@daily"}}}}');
+    write("formats/c.toml", '[services.a]\ncommand = "true"\n');
     const cwd = join(dir, "formats");
     expect(sysg(["check", "-c", "c.json"], cwd).stdout).toBe(`ok: ${join(cwd, "c.json")}: 1 service (0 long-running, 1 cron)\n`);
     expect(sysg(["check", "--config", "c.toml"], cwd).code).toBe(0);
