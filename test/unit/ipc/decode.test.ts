@@ -18,10 +18,11 @@ const VALID: Record<string, object> = {
   stop: {},
   restart: { service: "db.main", config: "/etc/systemg/systemg.yaml" },
   reload: { config: "/home/u/sysg.yaml" },
-  inspect: { name: "web", window: 300 },
+  inspect: { name: "web", window: 300, show_env: true },
   shutdown: {},
   spawn: { name: "worker-1", ttl: 60, parent_pid: 1234, argv: ["sleep", "10"] },
   ping: {},
+  run: { service: "backup" },
 };
 
 describe("decodeRequest accepts", () => {
