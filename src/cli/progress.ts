@@ -74,7 +74,7 @@ export function describeWaits(units: StatusUnit[], timeouts: Map<string, Timeout
       const waited = Math.floor((now - since) / 1000);
       if (t) {
         const left = Math.max(0, Math.ceil((t.stop - (now - since)) / 1000));
-        parts.push(waited >= 2 ? `${u.name}: stopping ${waited}s (stubborn: SIGKILL in ${left}s)` : `${u.name}: stopping`);
+        parts.push(`${u.name}: stopping ${waited}s (${waited >= 1 ? "stubborn: " : ""}SIGKILL in ${left}s)`);
       } else parts.push(`${u.name}: stopping ${waited}s`);
     } else {
       stoppingSince.delete(u.name);

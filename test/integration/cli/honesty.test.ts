@@ -36,7 +36,7 @@ services:
     readiness: { exec: "sleep 2.5", timeout: 5s }
   stubborn:
     command: 'trap "" TERM; while :; do sleep 0.2; done'
-    stop_timeout: 3s
+    stop_timeout: 4s
 `,
     );
     const start = onTty(sb, ["start", "--daemonize"]);
@@ -44,7 +44,8 @@ services:
     expect(start.out).toMatch(/db: waiting for readiness \ds\/5s/);
     const restart = onTty(sb, ["restart", "stubborn"]);
     expect(restart.code).toBe(0);
-    expect(restart.out).toMatch(/stubborn: stopping \ds \(stubborn: SIGKILL in \ds\)/);
+    expect(restart.out).toMatch(/stubborn: stopping \ds \((stubborn: )?SIGKILL in \ds\)/);
+    expect(restart.out).toMatch(/stubborn: stopping [1-4]s \(stubborn: SIGKILL in [0-3]s\)/);
     expect(restart.out).toMatch(/stubborn\s+restarted\s+running/);
     // piped: no progress line, no escapes
     const piped = run(sb, ["restart", "stubborn"], { timeout: 30_000 });
