@@ -76,8 +76,29 @@ export async function readConfig(path: string): Promise<Read> {
         ? (await import("confbox/json")).parseJSON(text)
         : format === "TOML"
           ? (await import("confbox/toml")).parseTOML(text)
-          : applyMergeKeys((await import("confbox/yaml")).parseYAML(text));
-    return { ok: true, raw };
+          : (await import("confbox/yaml")).parseYAML(text);
+    const depth = nestingDepth(raw, MAX_DEPTH);
+    if (depth > MAX_DEPTH) {
+      return {
+        ok: false,
+        error: { path: "", message: `${format} nesting deeper than ${MAX_DEPTH} levels`, hint: "a config is a few levels deep; this file is not one" },
+      };
+    }
+    if (format !== "YAML") return { ok: true, raw };
+    // Aliases share one parsed object, so a small file can stand for billions of values
+    // ("billion laughs"): refuse before anything walks the expanded tree.
+    const size = expandedSize(raw, MAX_VALUES);
+    if (size > MAX_VALUES) {
+      return {
+        ok: false,
+        error: {
+          path: "",
+          message: `YAML aliases expand to more than ${MAX_VALUES.toLocaleString("en-US")} values`,
+          hint: "a config this size is an alias bomb or a mistake; expand fewer aliases",
+        },
+      };
+    }
+    return { ok: true, raw: applyMergeKeys(raw) };
   } catch (err) {
     let message = syntaxMessage(err);
     if (format === "JSON" && !/^line \d/.test(message)) {
@@ -87,6 +108,73 @@ export async function readConfig(path: string): Promise<Read> {
     }
     return { ok: false, error: { path: "", message: `${format} syntax error: ${message}` } };
   }
+}
+
+/** The YAML parser's own limit, applied to every format (the validator walks the tree). */
+const MAX_DEPTH = 100;
+
+/** Levels of nesting of `value`, counting stops past `cap`; breadth-first, each object once. */
+function nestingDepth(value: unknown, cap: number): number {
+  const seen = new Set<object>();
+  let level: unknown[] = [value];
+  let depth = 0;
+  while (level.length > 0 && depth <= cap) {
+    const next: unknown[] = [];
+    for (const v of level) {
+      if (v === null || typeof v !== "object" || seen.has(v)) continue;
+      seen.add(v);
+      for (const c of Object.values(v)) if (c !== null && typeof c === "object") next.push(c);
+    }
+    depth++;
+    level = next;
+  }
+  return depth;
+}
+
+/** More values than any real config has: 1,000,000 (a 10 MB file of plain services has ~300k). */
+const MAX_VALUES = 1_000_000;
+
+/**
+ * How many values `value` stands for once its aliases are expanded, counting shared objects
+ * once per reference (memoised by identity, so it costs the size of the file, not of the
+ * expansion); stops counting past `cap`. Iterative: deep nesting cannot overflow the stack.
+ */
+function expandedSize(value: unknown, cap: number): number {
+  const sizes = new Map<object, number>();
+  // post-order over distinct objects: a node's size is 1 + the sizes of its children
+  const stack: [object, boolean][] = [];
+  const push = (v: unknown) => {
+    if (v !== null && typeof v === "object" && !sizes.has(v)) stack.push([v, false]);
+  };
+  push(value);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [node, expanded] = top;
+    if (!expanded && sizes.has(node)) {
+      stack.pop(); // a second reference, already counted (or a cycle: in progress)
+      continue;
+    }
+    const children = Object.values(node as Record<string, unknown>);
+    if (!expanded) {
+      top[1] = true;
+      sizes.set(node, -1); // in progress: a cycle through aliases counts as the cap
+      for (const c of children) push(c);
+      continue;
+    }
+    stack.pop();
+    let n = 1;
+    for (const c of children) {
+      if (c === null || typeof c !== "object") n++;
+      else {
+        const s = sizes.get(c) ?? 0;
+        n += s < 0 ? cap + 1 : s;
+      }
+      if (n > cap) break;
+    }
+    sizes.set(node, Math.min(n, cap + 1));
+  }
+  if (value === null || typeof value !== "object") return 1;
+  return sizes.get(value) ?? 0;
 }
 
 /**

@@ -49,26 +49,40 @@ function findCycles(deps: Dependencies): string[][] {
   const stack: string[] = [];
   const onStack = new Set<string>();
   const components: string[][] = [];
-  const visit = (v: string): void => {
-    index.set(v, index.size);
-    low.set(v, index.get(v)!);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of edges(deps, v)) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
-    }
-    if (low.get(v) === index.get(v)) {
-      const component: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        component.push(w);
-      } while (w !== v);
-      if (component.length > 1) components.push(component.sort());
+  // Iterative (an explicit stack of [node, its edges, next edge]): a chain of 100k services
+  // must not overflow the call stack.
+  const visit = (root: string): void => {
+    const frames: [string, string[], number][] = [];
+    const enter = (v: string) => {
+      index.set(v, index.size);
+      low.set(v, index.get(v)!);
+      stack.push(v);
+      onStack.add(v);
+      frames.push([v, edges(deps, v), 0]);
+    };
+    enter(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      const [v, out] = frame;
+      if (frame[2] < out.length) {
+        const w = out[frame[2]++]!;
+        if (!index.has(w)) enter(w);
+        else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        continue;
+      }
+      frames.pop();
+      const parent = frames[frames.length - 1];
+      if (parent) low.set(parent[0], Math.min(low.get(parent[0])!, low.get(v)!));
+      if (low.get(v) === index.get(v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          component.push(w);
+        } while (w !== v);
+        if (component.length > 1) components.push(component.sort());
+      }
     }
   };
   for (const name of Object.keys(deps).sort()) if (!index.has(name)) visit(name);
@@ -81,8 +95,8 @@ function shortestCycle(deps: Dependencies, component: string[]): string[] {
   const inside = new Set(component);
   const previous = new Map<string, string>();
   const queue = [start];
-  while (queue.length > 0) {
-    const v = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const v = queue[head]!;
     for (const w of edges(deps, v)) {
       if (w === start) {
         const path = [start];
@@ -104,21 +118,36 @@ export function startOrder(deps: Dependencies): string[] {
   for (const name of Object.keys(deps)) waiting.set(name, edges(deps, name).length);
   const ready = [...waiting].filter(([, n]) => n === 0).map(([name]) => name).sort();
   const order: string[] = [];
-  while (ready.length > 0) {
-    const name = ready.shift()!;
+  const dependents = dependentsIndex(deps);
+  for (let next = 0; next < ready.length; next++) {
+    const name = ready[next]!;
     order.push(name);
-    for (const d of dependentsOf(deps, name)) {
+    for (const d of dependents.get(name) ?? []) {
       const left = waiting.get(d)! - 1;
       waiting.set(d, left);
-      if (left === 0) insertSorted(ready, d);
+      if (left === 0) insertSorted(ready, d, next + 1);
     }
   }
   return order;
 }
 
-function insertSorted(list: string[], item: string): void {
-  const at = list.findIndex((x) => x > item);
-  list.splice(at < 0 ? list.length : at, 0, item);
+/** name → the services that depend on it (sorted), built once: O(edges), not O(services²). */
+function dependentsIndex(deps: Dependencies): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const n of Object.keys(deps).sort())
+    for (const d of edges(deps, n)) {
+      const list = out.get(d);
+      if (list) list.push(n);
+      else out.set(d, [n]);
+    }
+  return out;
+}
+
+/** Inserts `item` into the sorted tail list[from…]. */
+function insertSorted(list: string[], item: string, from: number): void {
+  let at = list.length;
+  while (at > from && list[at - 1]! > item) at--;
+  list.splice(at, 0, item);
 }
 
 /** Stop order: the reverse of the start order, so dependents stop before what they use. */
@@ -134,14 +163,14 @@ export function dependentsOf(deps: Dependencies, name: string): string[] {
 /** Every service that depends on `name` directly or through others, in stop order. */
 export function allDependentsOf(deps: Dependencies, name: string): string[] {
   const found = new Set<string>();
-  const walk = (n: string): void => {
-    for (const d of dependentsOf(deps, n)) {
+  const dependents = dependentsIndex(deps);
+  const queue = [name];
+  while (queue.length > 0)
+    for (const d of dependents.get(queue.pop()!) ?? []) {
       if (found.has(d)) continue;
       found.add(d);
-      walk(d);
+      queue.push(d);
     }
-  };
-  walk(name);
   return stopOrder(deps).filter((n) => found.has(n));
 }
 
