@@ -3,6 +3,7 @@
 // Services, hooks, skip commands and exec probes all start children here, so the one reaper
 // owns every exit code — and each starts from its run's ExecContext, so none of them runs with
 // more privilege than the service.
+import { openSync } from "node:fs";
 import { type Command, SHELL, commandArgv } from "../config/command.ts";
 import type { ExitStatus, Platform, SpawnSpec, SpawnStep } from "../platform/types.ts";
 
@@ -94,8 +95,8 @@ function spawnArgv(
   opts: ChildOptions,
   argv: string[],
 ): { ok: true; child: Child } | { ok: false; error: SpawnFailure } {
-  const out = opts.stdout ? platform.pipe() : null;
-  const err = opts.stderr ? platform.pipe() : null;
+  const out = opts.stdout ? survivingPipe(platform) : null;
+  const err = opts.stderr ? survivingPipe(platform) : null;
   const outcome = platform.spawn({
     ...ctx.spec,
     ...attached,
@@ -132,6 +133,25 @@ function spawnArgv(
     return status;
   });
   return { ok: true, child: { pid: outcome.pid, startedAt: Date.now(), exit } };
+}
+
+/**
+ * A pipe whose end the child gets is opened read-write (through /proc/self/fd): the child then
+ * holds a reader of its own output, so when the supervisor dies (SIGKILL, OOM) its writes do
+ * not fail with SIGPIPE and nothing already written is lost — it stays in the pipe (blocking
+ * the writer once full) until the next supervisor drains it through /proc/<pid>/fd/N
+ * (./recover.ts). EOF still comes when the last writer exits. Falls back to a plain pipe.
+ */
+function survivingPipe(platform: Platform): { read: number; write: number } {
+  const p = platform.pipe();
+  let rw: number;
+  try {
+    rw = openSync(`/proc/self/fd/${p.write}`, "r+");
+  } catch {
+    return p;
+  }
+  platform.close(p.write);
+  return { read: p.read, write: rw };
 }
 
 async function pump(platform: Platform, fd: number, sink: OutputSink): Promise<void> {

@@ -8,6 +8,7 @@ import { defaultAuthorize, isAdmin } from "../ipc/authorize.ts";
 import { createIpcServer } from "../ipc/server.ts";
 import { CronScheduler } from "../cron/scheduler.ts";
 import type { Platform } from "../platform/types.ts";
+import { MarkCache, formatMark, stateDirId } from "../runtime/attribution.ts";
 import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { writeFileAtomic } from "../runtime/state.ts";
 import { LogFile, type LogFileOptions } from "../runtime/logfile.ts";
@@ -140,7 +141,15 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   };
 
   if (lock.value.previous) {
-    const n = await stopRecordedServices(paths, platform);
+    // what the services wrote before the kill and the old supervisor never read goes to their logs
+    const drained: OutputSink[] = [];
+    const n = await stopRecordedServices(paths, platform, undefined, (unit, stream) => {
+      const svc = config.services[unit];
+      const sink = open(serviceLogPath(paths.logDir, unit, stream), { ...(svc?.logs ?? config.logs) });
+      drained.push(sink);
+      return sink;
+    });
+    for (const s of drained) s.close?.();
     report(
       "warn",
       null,
@@ -149,6 +158,15 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   }
   // as subreaper (or PID 1) every process a service leaves behind stays our descendant
   const ownsDescendants = platform.setSubreaper() || process.pid === 1;
+  const marks = new MarkCache();
+  let runs = 0;
+  const dirId = stateDirId(paths.stateDir);
+  const attribution = {
+    self: process.pid,
+    mark: (unit: string) =>
+      formatMark({ unit, dir: dirId, supervisorPid: process.pid, supervisorStart: lock.value.self.start_time, run: ++runs }),
+    of: (e: { pid: number; startTime: number }) => marks.of(e),
+  };
 
   const history = new History();
   let persister: StatePersister | null = null;
@@ -176,6 +194,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     privilege: opts.privilege?.((service, text) => report("warn", service, text)),
     only: opts.only,
     notifyDir: paths.stateDir,
+    attribution,
   });
   persister = new StatePersister(paths, () => sup.snapshots(), (m) => report("error", null, m));
   /** config_hint: which file this state dir was last run with (status reads it when no supervisor runs) */

@@ -13,6 +13,7 @@ import { NotifyChannel } from "./notify.ts";
 import type { PrivilegeHook } from "./privileged.ts";
 import { describeProbe, probeUntilReady } from "./readiness.ts";
 import { type UnitState, isSettled, satisfiesDependents } from "./states.ts";
+import { UNIT_ENV } from "../runtime/attribution.ts";
 import { type ProcEntry, type ProcScan, ProcessTree } from "./tree.ts";
 
 export type { LastExit } from "./lifecycle.ts";
@@ -68,6 +69,15 @@ export interface SupervisorOptions {
   /** where `notify` readiness puts each service's sd_notify socket (the state dir) */
   notifyDir?: string;
   clock?: Clock;
+  /** marks every run (SYSG_UNIT) so its processes stay attributable when re-parented to us */
+  attribution?: {
+    /** our pid: orphans are re-parented to us (child subreaper) */
+    self: number;
+    /** a new mark for one run of `unit` */
+    mark(unit: string): string;
+    /** the mark a process carries, if any */
+    of(e: ProcEntry): string | null;
+  };
 }
 
 interface Unit {
@@ -427,9 +437,15 @@ export class Supervisor {
     }
     const { extra, env } = u.mainExtra;
     // only this service's own run sees NOTIFY_SOCKET (not hooks, probes or other services)
+    const attribution = this.opts.attribution;
+    const mark = attribution?.mark(svc.name);
     const r = startChild(this.opts.platform, ctx, {
       command: svc.command,
-      env: notify ? { ...env, NOTIFY_SOCKET: notify.socket.path } : env,
+      env: {
+        ...env,
+        ...(notify ? { NOTIFY_SOCKET: notify.socket.path } : {}),
+        ...(mark !== undefined ? { [UNIT_ENV]: mark } : {}),
+      },
       stdout: u.stdout,
       stderr: u.stderr,
       extra: { session: true, ...extra },
@@ -442,7 +458,12 @@ export class Supervisor {
     const child = r.child;
     u.child = child;
     u.notify = notify;
-    u.tree = new ProcessTree(this.opts.scan, child.pid, child.pid);
+    u.tree = new ProcessTree(
+      this.opts.scan,
+      child.pid,
+      child.pid,
+      attribution && mark !== undefined ? { self: attribution.self, mark, of: attribution.of } : undefined,
+    );
     child.exit.then((status) => {
       notify?.close();
       if (u.notify === notify) u.notify = null;

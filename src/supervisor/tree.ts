@@ -16,6 +16,15 @@ export interface ProcEntry {
 /** One pass over /proc (injected so the supervisor stays testable and platform-free). */
 export type ProcScan = () => ProcEntry[];
 
+/** A run's SYSG_UNIT mark (src/runtime/attribution.ts): processes re-parented to the
+ *  supervisor (`self`) that carry it are members, however they left the tree. */
+export interface Adoption {
+  self: number;
+  mark: string;
+  /** the mark of a process (cached per pid + start time) */
+  of(e: ProcEntry): string | null;
+}
+
 export class ProcessTree {
   private readonly members = new Map<number, number>();
   /** Once we reaped the main process its pid may be recycled: stop walking from it. */
@@ -25,6 +34,7 @@ export class ProcessTree {
     private readonly scan: ProcScan,
     private readonly root: number,
     readonly pgid: number,
+    private readonly adoption?: Adoption,
   ) {}
 
   /** Adds every live process descending from the root or a known member, or in its group
@@ -40,6 +50,9 @@ export class ProcessTree {
     const queue: number[] = [...this.members.keys()];
     if (!this.rootReaped) queue.push(this.root);
     for (const e of groups.get(this.pgid) ?? []) if (e.pid !== this.root) queue.push(e.pid);
+    // a double-fork + setsid daemon is re-parented to us before any walk sees whose it was
+    const a = this.adoption;
+    if (a) for (const c of children.get(a.self) ?? []) if (c.pid !== this.root && a.of(c) === a.mark) queue.push(c.pid);
     const seen = new Set<number>();
     while (queue.length > 0) {
       const pid = queue.pop()!;
