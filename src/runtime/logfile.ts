@@ -3,7 +3,8 @@
 // rotates by size at line boundaries (SPEC §4, §7). The hot path works on bytes only: one
 // output buffer per chunk, reused across chunks, and no strings unless a line listener is set.
 import { Buffer } from "node:buffer";
-import { closeSync, fchmodSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { type Result, type RuntimeError, errnoCode, ioError } from "./errors.ts";
 import type { RuntimePaths } from "./paths.ts";
 
@@ -211,10 +212,19 @@ export class LogFile {
   }
 
   private append(buf: Buffer, from: number, to: number): RuntimeError | null {
+    let off = from;
     try {
-      let off = from;
       while (off < to) off += writeSync(this.fd, buf, off, to - off);
     } catch (err) {
+      // A full disk can take half a batch: cut the file back to its last whole line, so a
+      // failed write drops whole lines and never leaves a torn one.
+      if (off > from) {
+        try {
+          ftruncateSync(this.fd, this.size);
+        } catch {
+          // nothing better to do; the next write reports again
+        }
+      }
       return ioError(this.path, "cannot write log", err);
     }
     this.size += to - from;
@@ -235,6 +245,56 @@ export class LogFile {
     this.fd = opened.value.fd;
     this.size = opened.value.size;
     return err;
+  }
+}
+
+/**
+ * A log file whose write failures (a full disk, above all) are said once, not per chunk: the
+ * first failure warns with the reason, the lines that cannot be written are counted and
+ * dropped — the service is never blocked or slowed by its log — and the first write that
+ * works again says how many were lost, in this file (a marker line) and as a warning.
+ */
+export class WriteWatch {
+  private failing: RuntimeError | null = null;
+  private droppedLines = 0;
+  private droppedBytes = 0;
+
+  constructor(
+    private readonly file: LogFile,
+    private readonly path: string,
+    private readonly warn: (text: string) => void,
+  ) {}
+
+  write(chunk: Uint8Array): void {
+    if (this.failing) {
+      // the first attempt after a failure is the marker line: cheap, and it tells a reader why lines are missing
+      const marker = this.file.writeText(`[sysg: ${this.droppedLines} line(s), ${this.droppedBytes} byte(s) of output dropped: ${this.failing.message}]`);
+      if (marker) return this.drop(chunk);
+      this.warn(`${this.path}: writing works again; ${this.droppedLines} line(s) (${this.droppedBytes} bytes) were dropped meanwhile`);
+      this.failing = null;
+      this.droppedLines = 0;
+      this.droppedBytes = 0;
+    }
+    const err = this.file.write(chunk);
+    if (err) {
+      this.failing = err;
+      this.warn(`${err.message}; dropping this output until writing works again (the service keeps running)`);
+      this.drop(chunk);
+    }
+  }
+
+  private drop(chunk: Uint8Array): void {
+    this.droppedBytes += chunk.byteLength;
+    for (const b of chunk) if (b === 10) this.droppedLines++;
+  }
+
+  flush(): void {
+    const err = this.file.flush();
+    if (err && !this.failing) this.warn(`${err.message}; a last partial line was dropped`);
+  }
+
+  close(): void {
+    this.file.close();
   }
 }
 
@@ -264,12 +324,20 @@ function openAppend(path: string, mode: number): Result<{ fd: number; size: numb
   }
 }
 
-/** Renames the live file to `.1` after shifting older ones; drops what passes `maxFiles`. */
+/** Renames the live file to `.1` after shifting older ones; drops what passes `maxFiles`.
+ *  Only the rotated files that exist are touched (one directory listing): with a large
+ *  max_files a blind rename of every index made each rotation thousands of failing syscalls,
+ *  a window in which a killed supervisor lost the lines it was writing. */
 function shiftRotated(path: string, maxFiles: number): RuntimeError | null {
   try {
+    const base = `${basename(path)}.`;
+    const present = readdirSync(dirname(path))
+      .filter((f) => f.startsWith(base) && /^\d+$/.test(f.slice(base.length)))
+      .map((f) => Number(f.slice(base.length)))
+      .sort((a, b) => b - a);
     // anything at or beyond the limit (also left over from a larger max_files) goes
-    for (let k = Math.max(maxFiles, 1); ; k++) if (!unlinkIfPresent(`${path}.${k}`)) break;
-    for (let k = maxFiles - 1; k >= 1; k--) renameIfPresent(`${path}.${k}`, `${path}.${k + 1}`);
+    for (const k of present) if (k >= Math.max(maxFiles, 1)) unlinkIfPresent(`${path}.${k}`);
+    for (const k of present) if (k < maxFiles) renameIfPresent(`${path}.${k}`, `${path}.${k + 1}`);
     if (maxFiles === 0) unlinkIfPresent(path);
     else renameIfPresent(path, `${path}.1`);
     return null;

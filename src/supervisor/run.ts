@@ -11,7 +11,7 @@ import type { Platform } from "../platform/types.ts";
 import { MarkCache, formatMark, stateDirId } from "../runtime/attribution.ts";
 import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { writeFileAtomic } from "../runtime/state.ts";
-import { LogFile, type LogFileOptions } from "../runtime/logfile.ts";
+import { LogFile, type LogFileOptions, WriteWatch } from "../runtime/logfile.ts";
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
 import { type ProcStat, descendantTable, processCount, procTable } from "../runtime/proc.ts";
 import type { OutputSink } from "./child.ts";
@@ -98,32 +98,25 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   if (!lock.ok) return fail(`${lock.error.message}${lock.error.hint ? `\n  hint: ${lock.error.hint}` : ""}`);
 
   const threshold = LEVELS[opts.logLevel];
-  const open = (path: string, o: Omit<LogFileOptions, "mode">): OutputSink => {
+  // report() is set below; log files opened before it only tell the terminal
+  let warn: (text: string) => void = (text) => terminal?.event("warn", text);
+  const open = (path: string, o: Omit<LogFileOptions, "mode">, quiet = false): OutputSink => {
     const r = LogFile.open(path, { ...o, mode: paths.fileMode });
-    if (r.ok) return r.value;
+    if (r.ok) return new WriteWatch(r.value, path, quiet ? () => {} : (t) => warn(t));
     terminal?.event("error", `${r.error.message}; this output is discarded`);
     return { write() {}, flush() {} };
   };
-  const supervisorLog = open(paths.supervisorLog, { ...config.logs, timestamps: true });
-  /** A service log is opened at its first line (silent services hold no fd or buffer); an error
-   *  is reported once per failure, not once per chunk. */
+  // its own failures cannot be reported into itself: it only gets the marker line once writable again
+  const supervisorLog = open(paths.supervisorLog, { ...config.logs, timestamps: true }, true);
+  /** A service log is opened at its first line (silent services hold no fd or buffer); a
+   *  failure (a full disk) is reported once, and once more when writing works again. */
   const serviceLog = (service: string, path: string, o: Omit<LogFileOptions, "mode">): OutputSink => {
     const opened = LogFile.deferred(path, { ...o, mode: paths.fileMode });
     if (!opened.ok) {
       report("error", service, `${opened.error.message}; this output is discarded`);
       return { write() {}, flush() {} };
     }
-    const file = opened.value;
-    let failing = false;
-    const check = (err: { message: string } | null) => {
-      if (err && !failing) report("error", service, `${err.message}; this output is discarded`);
-      failing = err !== null;
-    };
-    return {
-      write: (chunk) => check(file.write(chunk)),
-      flush: () => check(file.flush()),
-      close: () => check(file.close()),
-    };
+    return new WriteWatch(opened.value, path, (t) => report("warn", service, t));
   };
   const encoder = new TextEncoder();
   const report = (level: Level, service: string | null, text: string) => {
@@ -131,6 +124,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     supervisorLog.write(encoder.encode(`${level} ${msg}\n`));
     if (LEVELS[level] <= threshold) terminal?.event(level, msg);
   };
+  warn = (text) => report("warn", null, text);
 
   // Start-up (config, validators, spawning) touched tens of MiB of the executable's code once;
   // give those pages back when it settled, after a reload, and now and then (what is in use
@@ -246,7 +240,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   });
   if (!server.ok) {
     lock.value.release();
-    return fail(`cannot listen on ${paths.controlSock}: ${server.error}`);
+    return fail(server.error);
   }
 
   /** a reloaded config becomes the current one */
