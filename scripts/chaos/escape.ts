@@ -11,7 +11,7 @@ export async function escape(services: number): Promise<Tally> {
   const b = box("escape");
   try {
     let cfg = 'version: "1"\nservices:\n';
-    for (let i = 0; i < services; i++) cfg += `  d${i}:\n    command: "(setsid sleep 100000 &); (setsid sh -c 'sleep 100001 & exec sleep 100002' &); exec sleep 100003"\n    stop_timeout: 2s\n`;
+    for (let i = 0; i < services; i++) cfg += `  d${i}:\n    command: "(setsid sleep 100000 &); (setsid sh -c 'sleep 100001 & exec sleep 100002' &); exec sleep 100003"\n    stop_timeout: 1s\n`;
     cfg += '  neighbour:\n    command: "exec sleep 100004"\n';
     const sup = startDaemon(b, b.write("escape.yaml", cfg));
     // every daemon re-parented to the supervisor (its parent subshell gone)
@@ -49,7 +49,7 @@ export async function escape(services: number): Promise<Tally> {
     }
     if (neighbour()?.pid !== before || before === undefined) t.problems.push("the neighbour service did not survive the stops untouched");
     if (supervisorPid(b) !== sup || stat(sup) === null) t.problems.push("the supervisor changed during the stops");
-    t.figures.push(`stop -s (CLI round trip, stop_timeout 2 s for the escaped daemons): median ${fmt(pct(times, 50), 0)} ms, p90 ${fmt(pct(times, 90), 0)} ms`);
+    t.figures.push(`stop -s (CLI round trip, stop_timeout 1 s for the escaped daemons): median ${fmt(pct(times, 50), 0)} ms, p90 ${fmt(pct(times, 90), 0)} ms`);
     t.figures.push(`attribution cost: no extra process; ${markBytes} bytes of environment per service (SYSG_UNIT), one /proc/<pid>/environ read per process re-parented to the supervisor`);
     await stopDaemon(b, t, "escape");
   } finally {

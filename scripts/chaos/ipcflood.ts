@@ -64,7 +64,7 @@ export async function ipcFlood(clients: number, frames: number): Promise<Tally> 
     const batch = 50;
     for (let i = 0; i < hostile.length; i += batch) {
       const group = hostile.slice(i, i + batch);
-      const results = await Promise.all(group.map((f) => rawExchange(sock, f.bytes, f.expect, 15_000)));
+      const results = await Promise.all(group.map((f) => rawExchange(sock, f.bytes, f.expect, 15_000, f.kind === "no-newline")));
       results.forEach((r, k) => {
         t.trials++;
         const f = group[k]!;

@@ -368,7 +368,7 @@ export function fmt(n: number, digits = 1): string {
 
 /** Sends raw bytes on a fresh connection; resolves with every answer line until the server
  *  closes or `timeout` passes. */
-export function rawExchange(sock: string, payload: Uint8Array | string, expect: number, timeout = 10_000): Promise<{ lines: string[]; ms: number; error: string | null }> {
+export function rawExchange(sock: string, payload: Uint8Array | string, expect: number, timeout = 10_000, halfClose = false): Promise<{ lines: string[]; ms: number; error: string | null }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const c = net.connect(sock);
@@ -383,7 +383,8 @@ export function rawExchange(sock: string, payload: Uint8Array | string, expect: 
       resolve({ lines, ms: performance.now() - t0, error });
     };
     const timer = setTimeout(() => finish(`no ${expect} answer(s) within ${timeout} ms (got ${lines.length})`), timeout);
-    c.on("connect", () => c.write(payload));
+    // halfClose: the last frame may lack its newline; the server answers it at end of stream
+    c.on("connect", () => (halfClose ? c.end(payload) : c.write(payload)));
     c.on("data", (d) => {
       buf += d;
       let nl = buf.indexOf("\n");

@@ -25,7 +25,7 @@ export async function crashStorm(durationMs: number): Promise<Tally> {
         errors++;
         if (errors <= 3) t.problems.push(`status failed during the storm: ${r.error}`);
       } else rtts.push(r.ms);
-      await sleep(100);
+      await sleep(50);
     }
     if (!checkAlive(b, pid, t, "storm")) return t;
     const cpuPct = (a: number, z: number) => (((cpu[z]!.ticks - cpu[a]!.ticks) / 100) * 100_000) / Math.max(1, cpu[z]!.at - cpu[a]!.at);
