@@ -36,6 +36,7 @@ export default defineCommand({
     daemonize: { type: "boolean", description: "Run the supervisor in the background; return once every service settled" },
     service: { type: "string", alias: "s", description: "Start only this service (and what it depends on)", valueHint: "name" },
     init: { type: "boolean", description: "Act as a container init (automatic as PID 1): forward HUP/QUIT/USR1/USR2/WINCH to services" },
+    json: { type: "boolean", description: "With --daemonize, or when a supervisor already runs: print the outcome as JSON (sysg.start.v1)" },
     "notify-fd": { type: "string", hidden: true, description: "(internal) readiness pipe of --daemonize" },
     ...dropPrivilegesArg,
     ...globalArgs,
@@ -71,7 +72,11 @@ export default defineCommand({
           );
           return 1;
         }
-        return startInRunning(paths, running.value.info, args.service);
+        return startInRunning(paths, running.value.info, args.service, args.json === true);
+      }
+      if (args.json && !args.daemonize) {
+        sayError("start", "--json needs --daemonize: in the foreground sysg prints the services' output", "add --daemonize, then `sysg status --json` shows the units");
+        return 2;
       }
     }
 
@@ -116,7 +121,7 @@ export default defineCommand({
         console.error(`sysg: start: ${r.message}`);
         return 1;
       }
-      return printStarted(paths, r.pid);
+      return printStarted(paths, r.pid, args.json === true);
     }
 
     const daemon = notifyFd !== undefined;
@@ -165,8 +170,18 @@ function adminGids(): number[] {
   return group ? [group.gid] : [];
 }
 
-async function startInRunning(paths: RuntimePaths, info: { pid: number; config: string | null }, service: string | undefined): Promise<number> {
+/** --json of start: the supervisor and the units as they settled. */
+function printStartJson(pid: number, alreadyRunning: boolean, units: { name: string; state: string; pid?: number | null; reason: string | null }[]): void {
+  const rows = units.map((u) => ({ name: u.name, state: u.state, pid: u.pid ?? null, reason: u.reason }));
+  console.log(JSON.stringify({ schema: "sysg.start.v1", supervisor: { pid, already_running: alreadyRunning }, units: rows }, null, 2));
+}
+
+async function startInRunning(paths: RuntimePaths, info: { pid: number; config: string | null }, service: string | undefined, json = false): Promise<number> {
   if (service === undefined) {
+    if (json) {
+      printStartJson(info.pid, true, []);
+      return 0;
+    }
     console.error(`note: a supervisor is already running (pid ${info.pid}${info.config ? `, config ${info.config}` : ""}); nothing to start`);
     return 0;
   }
@@ -175,7 +190,8 @@ async function startInRunning(paths: RuntimePaths, info: { pid: number; config: 
     console.error(`sysg: start -s ${service}: ${r.error.message}`);
     return 1;
   }
-  for (const u of r.result.units) console.log(`${u.name}: ${u.state}${u.reason ? ` (${u.reason})` : ""}`);
+  if (json) printStartJson(info.pid, true, r.result.units);
+  else for (const u of r.result.units) console.log(`${u.name}: ${u.state}${u.reason ? ` (${u.reason})` : ""}`);
   return 0;
 }
 
@@ -196,8 +212,12 @@ async function interrupted(paths: RuntimePaths): Promise<never> {
 }
 
 /** After --daemonize: one line per service with its settled state. */
-async function printStarted(paths: RuntimePaths, pid: number): Promise<number> {
+async function printStarted(paths: RuntimePaths, pid: number, json = false): Promise<number> {
   const r = await callIpc(paths.controlSock, "status", {}, { connector: await loadConnector() });
+  if (json && r.ok) {
+    printStartJson(pid, false, r.result.units);
+    return r.result.units.some((u) => u.state === "failed" && u.kind !== "cron") ? 1 : 0;
+  }
   console.log(`supervisor started (pid ${pid})`);
   if (!r.ok) {
     console.error(`sysg: start: the supervisor started but does not answer: ${r.error.message}`);

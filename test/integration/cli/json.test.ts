@@ -1,5 +1,5 @@
-// Issue 12 item 7: every command that prints data has --json (start prints logs, completion a
-// script, man roff); check and purge as examples of the documents.
+// Issue 12 item 7: every command that prints data has --json (completion prints a script, man
+// roff); check, purge and start --daemonize as examples of the documents.
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { type Sandbox, ensureBuilt, run, sandbox } from "../../helpers/sysg.ts";
 
@@ -7,10 +7,10 @@ beforeAll(() => ensureBuilt());
 let sb: Sandbox;
 afterEach(() => sb?.cleanup());
 
-const NOT_DATA = new Set(["start", "completion", "man"]);
+const NOT_DATA = new Set(["completion", "man"]);
 
 describe("--json", () => {
-  test("every listed command but start, completion and man takes --json", () => {
+  test("every listed command but completion and man takes --json", () => {
     sb = sandbox();
     const commands = [...run(sb, ["--help"]).stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]!);
     expect(commands.length).toBeGreaterThan(12);
@@ -36,4 +36,22 @@ describe("--json", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ schema: "sysg.purge.v1", supervisor: null, ended: 0, removed: [] });
   });
+
+  test("start --json: with --daemonize the settled units; in the foreground a usage error", () => {
+    sb = sandbox();
+    const cfg = sb.write("s.yaml", 'version: "1"\nservices:\n  a:\n    command: sleep 300\n');
+    expect(run(sb, ["start", "-c", cfg, "--json"]).code).toBe(2);
+    try {
+      const r = run(sb, ["start", "-c", cfg, "--daemonize", "--json"], { timeout: 30_000 });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.schema).toBe("sysg.start.v1");
+      expect(doc.supervisor.already_running).toBe(false);
+      expect(doc.units).toMatchObject([{ name: "a", state: "running" }]);
+      const again = JSON.parse(run(sb, ["start", "-c", cfg, "--json"]).stdout);
+      expect(again.supervisor).toEqual({ pid: doc.supervisor.pid, already_running: true });
+    } finally {
+      run(sb, ["stop"]);
+    }
+  }, 40_000);
 });
