@@ -32,7 +32,7 @@ export async function runAction<C extends ActionCommand>(
   const result = reply.result as ActionResult;
   if (out.json) console.log(JSON.stringify(result, null, 2));
   else console.log(renderActions(result, wantColor(out.color, isatty(1))).join("\n"));
-  return result.units.some((u) => u.state === "failed") ? 1 : 0;
+  return result.units.some((u) => u.state === "failed" || u.action === "deploy_failed") ? 1 : 0;
 }
 
 /** "known units: a, b, c" from the supervisor, for an unknown_service error whose message does
@@ -44,7 +44,7 @@ export async function knownUnitsHint(paths: RuntimePaths, message: string): Prom
   return `known units: ${known.result.units.map((u) => u.name).join(", ")}`;
 }
 
-const ACTION_COLOR: Record<string, number> = { started: 32, restarted: 32, stopped: 33, unchanged: 90 };
+const ACTION_COLOR: Record<string, number> = { started: 32, restarted: 32, stopped: 33, unchanged: 90, deploy_failed: 31 };
 
 /** One line per unit: "web      restarted  running", then the reason when there is one. */
 export function renderActions(result: ActionResult, color: boolean): string[] {

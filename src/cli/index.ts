@@ -48,6 +48,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "inspect", summary: "one unit in depth: config, processes, CPU/RSS history, exits", load: () => import("./inspect.ts").then((m) => m.default) },
   { name: "run-now", summary: "run a cron job once, now (its schedule is unchanged)", load: () => import("./run-now.ts").then((m) => m.default) },
   { name: "purge", summary: "stop this mode's supervisor and delete its state", load: () => import("./purge.ts").then((m) => m.default) },
+  { name: "spawn", summary: "start a dynamic child under a running service (-- CMD ARGS…)", load: () => import("./spawn.ts").then((m) => m.default) },
   { name: "doctor", summary: "what this host supports, the state dir's health, what a config gets", load: () => import("./doctor.ts").then((m) => m.default) },
   { name: "export", summary: "translate a config: systemd units, Kubernetes manifests, a Nomad job", load: () => import("./export.ts").then((m) => m.default) },
   { name: "import", summary: "write a config from a PM2 ecosystem file, a supervisord.conf or a Procfile", load: () => import("./import.ts").then((m) => m.default) },

@@ -16,14 +16,17 @@ import type {
   ResolvedConfig,
   ResolvedHook,
   ResolvedLogs,
+  LivenessProbe,
   ResolvedProbe,
   ResolvedService,
 } from "./resolved.ts";
 import {
+  LIVENESS_KEYS,
   PROBE_KEYS,
   type RawConfig,
   type RawDeployment,
   type RawEnv,
+  type RawHealth,
   type RawHooks,
   type RawLogs,
   type RawReadiness,
@@ -60,6 +63,11 @@ const DEFAULTS = {
   health_check_retries: 3,
   grace_period: 0,
   cron_timezone: "local",
+  health_interval: 10_000,
+  health_timeout: 5_000,
+  health_failures: 3,
+  spawn_max_children: 10,
+  spawn_max_depth: 1,
 } as const;
 
 /** Values the schema accepted; their parsers cannot fail here. */
@@ -132,7 +140,7 @@ function resolveService(name: string, s: RawService, c: ServiceContext): Resolve
     skip: s.skip ?? false,
     readiness: readiness(s.readiness, c),
     hooks: hooks(s.hooks),
-    deployment: deployment(s.deployment),
+    deployment: deployment(s.deployment, s, c),
     cron: s.cron
       ? { expression: must(parseCron(s.cron.expression)), timezone: s.cron.timezone === undefined ? DEFAULTS.cron_timezone : must(parseTimezone(s.cron.timezone)) }
       : null,
@@ -146,6 +154,10 @@ function resolveService(name: string, s: RawService, c: ServiceContext): Resolve
     capabilities: s.capabilities ? capabilities(s.capabilities, c) : null,
     isolation: s.isolation ?? null,
     socket_activation: s.socket_activation ?? false,
+    health: health(s.health, c),
+    spawn: s.spawn
+      ? { max_children: s.spawn.max_children ?? DEFAULTS.spawn_max_children, max_depth: s.spawn.max_depth ?? DEFAULTS.spawn_max_depth }
+      : null,
   };
 }
 
@@ -225,8 +237,22 @@ function hooks(h: RawHooks | undefined): ResolvedService["hooks"] {
   return out;
 }
 
-function deployment(d: RawDeployment | undefined): ResolvedService["deployment"] {
+function deployment(d: RawDeployment | undefined, s: RawService, c: ServiceContext): ResolvedService["deployment"] {
   if (!d) return null;
+  if (d.strategy === "rolling" && !d.health_check && !c.rejected(c.at("deployment"))) {
+    c.errors.push({
+      path: c.at("deployment", "health_check"),
+      message: "a rolling deployment needs a health check: the old instance is stopped only once the new one passes it",
+      hint: 'add health_check: {url: "http://127.0.0.1:PORT/health"}, or use strategy: immediate',
+    });
+  }
+  if (d.strategy === "rolling" && s.cron) {
+    c.errors.push({
+      path: c.at("deployment", "strategy"),
+      message: "a cron job cannot be deployed rolling: it has no instance that keeps serving",
+      hint: "remove deployment from the cron job, or use strategy: immediate",
+    });
+  }
   return {
     strategy: d.strategy ?? DEFAULTS.deployment_strategy,
     pre_start: d.pre_start ?? null,
@@ -239,6 +265,33 @@ function deployment(d: RawDeployment | undefined): ResolvedService["deployment"]
       : null,
     grace_period: ms(d.grace_period, DEFAULTS.grace_period),
   };
+}
+
+function health(h: RawHealth | undefined, c: ServiceContext): ResolvedService["health"] {
+  if (!h || c.rejected(c.at("health"))) return null;
+  const set = LIVENESS_KEYS.filter((k) => h[k] !== undefined);
+  if (set.length !== 1) {
+    c.errors.push({
+      path: c.at("health"),
+      message: set.length === 0 ? "no probe: a liveness check needs one of tcp, http, exec" : `one probe per check, found ${set.join(" and ")}`,
+      hint: 'e.g. health: {http: "http://127.0.0.1:8080/health", interval: 10s, failures: 3}',
+    });
+    return null;
+  }
+  if (h.status !== undefined && h.http === undefined) {
+    c.errors.push({ path: c.at("health", "status"), message: "status applies only to an http probe", hint: "add http: URL or remove status" });
+  }
+  const probe: LivenessProbe =
+    h.tcp !== undefined
+      ? { kind: "tcp", ...must(parseAddress(h.tcp)) }
+      : h.http !== undefined
+        ? { kind: "http", url: h.http, status: h.status === undefined ? "2xx" : must(parseHttpStatus(h.status)) }
+        : { kind: "exec", command: h.exec! };
+  const interval = ms(h.interval, DEFAULTS.health_interval);
+  const timeout = ms(h.timeout, Math.min(DEFAULTS.health_timeout, interval));
+  if (interval <= 0) c.errors.push({ path: c.at("health", "interval"), message: "interval must be longer than 0", hint: "e.g. interval: 10s" });
+  if (timeout <= 0) c.errors.push({ path: c.at("health", "timeout"), message: "timeout must be longer than 0", hint: "e.g. timeout: 5s" });
+  return { probe, interval, timeout, failures: h.failures ?? DEFAULTS.health_failures };
 }
 
 function capabilities(list: readonly string[], c: ServiceContext): string[] {

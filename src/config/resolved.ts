@@ -17,6 +17,14 @@ export const ResolvedProbe = Type.Union([
 ]);
 export type ResolvedProbe = Static<typeof ResolvedProbe>;
 
+/** The probes a liveness check may use (notify and log say nothing about "still alive"). */
+export const LivenessProbe = Type.Union([
+  Type.Object({ kind: Type.Literal("tcp"), host: Type.String(), port: Type.Integer() }),
+  Type.Object({ kind: Type.Literal("http"), url: Type.String(), status: Type.String() }),
+  Type.Object({ kind: Type.Literal("exec"), command: Type.String() }),
+]);
+export type LivenessProbe = Static<typeof LivenessProbe>;
+
 export const ResolvedHook = Type.Object({
   command: Type.String(),
   timeout: Type.Number(),
@@ -93,6 +101,13 @@ export const ResolvedService = Type.Object({
   capabilities: Type.Union([Type.Null(), Type.Array(Type.String())]),
   isolation: Type.Union([Type.Null(), RawIsolation]),
   socket_activation: Type.Boolean(),
+  /** liveness: while running, `probe` every `interval`; `failures` in a row restart the service */
+  health: Type.Union([
+    Type.Null(),
+    Type.Object({ probe: LivenessProbe, interval: Type.Number(), timeout: Type.Number(), failures: Type.Integer() }),
+  ]),
+  /** dynamic children allowed under this service (`sysg spawn --parent`); null = none */
+  spawn: Type.Union([Type.Null(), Type.Object({ max_children: Type.Integer(), max_depth: Type.Integer() })]),
 });
 export type ResolvedService = Static<typeof ResolvedService>;
 

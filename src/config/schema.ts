@@ -140,6 +140,27 @@ export const RawDeployment = Type.Object(
   strict,
 );
 
+/** Liveness (SPEC §1 "later liveness"): one probe (tcp, http + status, exec) checked every `interval` while running. */
+export const LIVENESS_KEYS = ["tcp", "http", "exec"] as const;
+export const RawHealth = Type.Object(
+  {
+    tcp: opt(value<string | number>("sysg.Address")),
+    http: opt(value<string>("sysg.HttpUrl")),
+    status: opt(value<string | number>("sysg.HttpStatus")),
+    exec: opt(Command),
+    interval: opt(Duration),
+    timeout: opt(Duration),
+    failures: opt(Type.Integer({ minimum: 1 })),
+  },
+  strict,
+);
+
+/** Dynamic children (`sysg spawn --parent NAME`): allowed only with this block, within its bounds. */
+export const RawSpawn = Type.Object(
+  { max_children: opt(Type.Integer({ minimum: 1 })), max_depth: opt(Type.Integer({ minimum: 1 })) },
+  strict,
+);
+
 export const RawCron = Type.Object(
   { expression: value<string>("sysg.Cron"), timezone: opt(value<string>("sysg.Timezone")) },
   strict,
@@ -244,6 +265,8 @@ export const RawService = Type.Object(
     capabilities: opt(Type.Array(value<string>("sysg.Capability"))),
     isolation: opt(RawIsolation),
     socket_activation: opt(Type.Boolean()),
+    health: opt(RawHealth),
+    spawn: opt(RawSpawn),
   },
   strict,
 );
@@ -268,6 +291,8 @@ export type RawReadiness = Static<typeof RawReadiness>;
 export type RawHooks = Static<typeof RawHooks>;
 export type RawDeployment = Static<typeof RawDeployment>;
 export type RawCron = Static<typeof RawCron>;
+export type RawHealth = Static<typeof RawHealth>;
+export type RawSpawn = Static<typeof RawSpawn>;
 export type RawCgroup = Static<typeof RawCgroup>;
 export type RawLimits = Static<typeof RawLimits>;
 export type RawIsolation = Static<typeof RawIsolation>;

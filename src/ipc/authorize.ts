@@ -35,6 +35,9 @@ export function defaultAuthorize(policy: AuthPolicy): Authorize {
       return `uid ${peer.uid} may not control the supervisor of uid ${policy.ownerUid}; only its owner and root may`;
     }
     if (READ_ONLY_COMMANDS.has(req.cmd)) return null;
+    // a service (any uid) may spawn children under its own unit: the handler checks that the
+    // caller's process belongs to the parent it names (control.ts)
+    if (req.cmd === "spawn") return null;
     if (peer === null) return `"${req.cmd}" needs root or group systemg, and the caller's credentials are unknown`;
     if (isAdmin(policy, peer)) return null;
     return `"${req.cmd}" changes the system supervisor: only root and members of group systemg may (you are uid ${peer.uid}); status, inspect and logs are open to everyone`;

@@ -52,10 +52,16 @@ export const InspectRequest = request("inspect", {
 });
 export const ShutdownRequest = request("shutdown", {});
 export const SpawnRequest = request("spawn", {
-  name: ServiceName,
+  /** the parent unit by name: a service, or a spawned child ("web/worker") */
+  parent: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$" })),
+  /** or the unit whose process tree holds this pid; neither: the caller's own unit (its peer pid) */
+  parent_pid: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** the child's own name under its parent; default child-<n> */
+  name: Type.Optional(ServiceName),
   /** seconds until the child is stopped */
   ttl: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-  parent_pid: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** laid over the parent's environment */
+  env: Type.Optional(Type.Record(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }), Type.String())),
   argv: Type.Array(Type.String(), { minItems: 1 }),
 });
 export const PingRequest = request("ping", {});
@@ -89,7 +95,8 @@ export type ArgsOf<C extends CommandName> = Omit<RequestOf<C>, "v" | "id" | "cmd
 // One name per idea: the state and health words are the supervisor's (SPEC §2).
 export { Health, UnitState };
 
-export const UnitKind = OneOf(["service", "cron", "orphaned"] as const);
+/** spawned: a dynamic child (`sysg spawn`), named "<parent>/<name>", listed under its parent */
+export const UnitKind = OneOf(["service", "cron", "orphaned", "spawned"] as const);
 export type UnitKind = Static<typeof UnitKind>;
 
 /** How a run ended: exactly one of code/signal is non-null. */
@@ -213,7 +220,8 @@ export type InspectResult = Static<typeof InspectResult>;
 export const UnitAction = Type.Object(
   {
     name: Type.String(),
-    action: OneOf(["started", "stopped", "restarted", "unchanged"] as const),
+    /** deploy_failed: a rolling deployment did not pass its checks; the old instance keeps serving */
+    action: OneOf(["started", "stopped", "restarted", "unchanged", "deploy_failed"] as const),
     /** the state once the action settled */
     state: UnitState,
     reason: Nullable(Type.String()),
@@ -229,7 +237,17 @@ export type ActionResult = Static<typeof ActionResult>;
 export const ShutdownResult = Type.Object({ pid: Type.Integer({ minimum: 1 }) }, Strict);
 export type ShutdownResult = Static<typeof ShutdownResult>;
 
-export const SpawnResult = Type.Object({ name: Type.String(), pid: Type.Integer({ minimum: 1 }) }, Strict);
+export const SpawnResult = Type.Object(
+  {
+    /** the child's unit name, "<parent>/<name>" */
+    name: Type.String(),
+    pid: Type.Integer({ minimum: 1 }),
+    parent: Type.String(),
+    /** seconds until it is stopped, or null */
+    ttl: Nullable(Type.Number()),
+  },
+  Strict,
+);
 export type SpawnResult = Static<typeof SpawnResult>;
 
 export const PingResult = Type.Object(

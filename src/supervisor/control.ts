@@ -10,6 +10,7 @@ import { type ProcStat, childrenByParent, procTable, readStat, startedAtMs } fro
 import { readFileSync } from "node:fs";
 import type { History } from "./history.ts";
 import { healthOf, overallHealth } from "./states.ts";
+import type { SpawnedUnit } from "./children.ts";
 import type { Supervisor, UnitSnapshot } from "./supervisor.ts";
 
 export interface ControlContext {
@@ -83,10 +84,11 @@ export async function handleRequest(ctx: ControlContext, req: IpcRequest, peer: 
       if (req.config !== undefined) return reload(ctx, req.config);
       if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
       const names = req.service ? [req.service] : sup.names();
-      await sup.restart(names);
-      for (const n of names) ctx.history.restartedBy(n, "operator restart");
+      const failed = await sup.restart(names);
+      for (const n of names) ctx.history.restartedBy(n, n in failed ? `rolling deployment failed: ${failed[n]}` : "operator restart");
       await sup.whenSettled(names);
-      return { ok: true, result: { units: actions(sup, names, "restarted") } };
+      const units = actions(sup, names, "restarted").map((u): UnitAction => (u.name in failed ? { ...u, action: "deploy_failed" } : u));
+      return { ok: true, result: { units } };
     }
     case "reload":
       return reload(ctx, req.config);
@@ -104,11 +106,56 @@ export async function handleRequest(ctx: ControlContext, req: IpcRequest, peer: 
       return r.ok ? { ok: true, result: r.run } : { ok: false, error: { code: "busy", message: `${req.service}: ${r.reason}` } };
     }
     case "spawn":
-      return {
-        ok: false,
-        error: { code: "bad_request", message: "spawn (dynamic children) is not supported by this supervisor yet" },
-      };
+      return spawn(ctx, req, peer);
   }
+}
+
+/** The unit a process belongs to: its own, or its nearest ancestor's that is a unit's main process. */
+function unitOfPid(sup: Supervisor, pid: number): string | null {
+  const mains = sup.unitPids();
+  for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; hops++) {
+    const unit = mains.get(p);
+    if (unit) return unit;
+    p = readStat(p)?.ppid;
+  }
+  return null;
+}
+
+function spawn(ctx: ControlContext, req: Extract<IpcRequest, { cmd: "spawn" }>, peer: PeerCred | null): HandlerReply {
+  const sup = ctx.supervisor;
+  const refuse = (code: "bad_request" | "unknown_service" | "forbidden", message: string): HandlerReply => ({ ok: false, error: { code, message } });
+  // the caller's own unit, when the caller is (a descendant of) a service or child
+  const callerUnit = peer ? unitOfPid(sup, peer.pid) : null;
+  let parent = req.parent;
+  if (parent === undefined && req.parent_pid !== undefined) {
+    parent = unitOfPid(sup, req.parent_pid) ?? undefined;
+    if (parent === undefined) {
+      return refuse("unknown_service", `pid ${req.parent_pid} belongs to no running service or child; hint: name the parent with --parent NAME`);
+    }
+  }
+  if (parent === undefined) {
+    if (callerUnit === null) {
+      return refuse("bad_request", "no parent: name one with --parent NAME (or run sysg spawn from inside a service, whose unit is then the parent)");
+    }
+    parent = callerUnit;
+  }
+  // Anyone who may change the supervisor may spawn anywhere; others (a service running as its own
+  // user under --sys) only under their own unit.
+  if (!ctx.privileged(peer) && !(callerUnit !== null && (parent === callerUnit || parent.startsWith(`${callerUnit}/`)))) {
+    return refuse(
+      "forbidden",
+      `only root, group systemg or a process of "${parent}" itself may spawn under it (you are uid ${peer?.uid ?? "unknown"}); hint: run sysg spawn from inside the service, or as an admin`,
+    );
+  }
+  const r = sup.spawnChild({
+    parent,
+    argv: req.argv,
+    ...(req.name !== undefined ? { name: req.name } : {}),
+    ...(req.ttl !== undefined ? { ttl: Math.round(req.ttl * 1000) } : {}),
+    ...(req.env !== undefined ? { env: req.env } : {}),
+  });
+  if (!r.ok) return refuse(r.code, r.message);
+  return { ok: true, result: { name: r.unit.name, pid: r.unit.pid, parent: r.unit.parent, ttl: r.unit.ttl === null ? null : r.unit.ttl / 1000 } };
 }
 
 async function reload(ctx: ControlContext, path: string | undefined): Promise<HandlerReply> {
@@ -157,8 +204,16 @@ function statusUnit(ctx: ControlContext, u: UnitSnapshot, now: number): StatusUn
 export function statusResult(ctx: ControlContext, only?: string, all = false): StatusResult {
   const now = Date.now();
   const snaps = ctx.supervisor.snapshots();
-  const units = snaps.filter((u) => only === undefined || u.name === only).map((u) => statusUnit(ctx, u, now));
-  if (all && only === undefined) units.push(...orphans(snaps, now));
+  const units: StatusUnit[] = [];
+  const spawned = ctx.supervisor.spawned();
+  for (const u of snaps) {
+    if (only !== undefined && u.name !== only) continue;
+    units.push(statusUnit(ctx, u, now));
+    // a service's dynamic children right under it, each under its own parent
+    const under = spawned.filter((c) => c.root === u.name).sort((a, b) => a.name.localeCompare(b.name));
+    for (const c of under) units.push(spawnedUnit(c, now));
+  }
+  if (all && only === undefined) units.push(...orphans(snaps, spawned, now));
   return {
     schema: "sysg.status.v1",
     captured_at: iso(now),
@@ -167,13 +222,32 @@ export function statusResult(ctx: ControlContext, only?: string, all = false): S
   };
 }
 
+function spawnedUnit(c: SpawnedUnit, now: number): StatusUnit {
+  const st = readStat(c.pid);
+  return {
+    name: c.name,
+    kind: "spawned",
+    state: "running",
+    pid: c.pid,
+    cpu: 0,
+    rss: st?.rss ?? 0,
+    uptime: Math.max(0, (now - c.startedAt) / 1000),
+    restarts: 0,
+    last_exit: null,
+    health: "healthy",
+    reason: `spawned under ${c.parent}${c.ttl !== null ? `; stops at ${iso(c.startedAt + c.ttl)} (ttl ${c.ttl / 1000}s)` : ""}`,
+    cron: null,
+  };
+}
+
 /**
  * `status --all`: processes re-parented to the supervisor (it is child subreaper, or PID 1)
  * that belong to no service — e.g. what a one-shot left behind when it daemonised.
  */
-function orphans(snaps: UnitSnapshot[], now: number): StatusUnit[] {
+function orphans(snaps: UnitSnapshot[], spawned: SpawnedUnit[], now: number): StatusUnit[] {
   const table = procTable();
   const mains = new Set(snaps.map((u) => u.pid).filter((p): p is number => p !== null));
+  for (const c of spawned) mains.add(c.pid);
   const out: StatusUnit[] = [];
   for (const e of table) {
     if (e.ppid !== process.pid || mains.has(e.pid) || e.state === "Z") continue;

@@ -23,7 +23,9 @@ export type StopReason =
   /** operator stop, restart, reload or shutdown: the unit ends `stopped` */
   | { kind: "operator" }
   /** readiness did not pass in time: the unit ends `failed` with `why` */
-  | { kind: "readiness"; why: string };
+  | { kind: "readiness"; why: string }
+  /** liveness (`health`) failed: the run ends like a crash, and the restart policy decides */
+  | { kind: "liveness"; why: string };
 
 export interface Lifecycle {
   state: UnitState;
@@ -39,13 +41,16 @@ export interface Lifecycle {
   streak: number;
   lastExit: LastExit | null;
   stop: StopReason | null;
-  /** a restart is being launched: the exit it follows (for the on_restart hook), else undefined */
+  /** a restart is being launched: the exit it follows (null: an operator restart), else undefined;
+   *  on_restart fires once the new run is ready (success) or could not get there (error) */
   restartOf: ExitStatus | null | undefined;
+  /** why the supervisor itself restarted the current run (liveness), shown while it runs */
+  restartWhy: string | null;
 }
 
 export type LifecycleEvent =
-  /** operator start: a unit at rest becomes pending */
-  | { type: "start" }
+  /** operator start: a unit at rest becomes pending; `restart`: an operator restart (on_restart) */
+  | { type: "start"; restart?: boolean }
   /** its dependencies are ready (or a cron run is due): begin a run */
   | { type: "launch" }
   | { type: "dependency-failed"; dependency: string }
@@ -54,6 +59,12 @@ export type LifecycleEvent =
   | { type: "spawn-failed"; reason: string }
   | { type: "ready" }
   | { type: "readiness-failed"; why: string }
+  /** liveness: `health` failed N times in a row while running */
+  | { type: "liveness-failed"; why: string }
+  /** a rolling deployment swapped in a new, healthy run (the old one is being stopped) */
+  | { type: "deployed"; pid: number; at: number }
+  /** a rolling deployment failed: the new instance (pid) is gone, the old one still serves */
+  | { type: "deploy-failed"; why: string; pid: number | null }
   | { type: "exited"; status: ExitStatus }
   /** the process tree of a run the supervisor ended is gone; `status`: how its main process ended */
   | { type: "run-ended"; status: ExitStatus | null }
@@ -62,12 +73,15 @@ export type LifecycleEvent =
 
 export type Effect =
   | { kind: "report"; level: "error" | "warn" | "info"; text: string }
-  | { kind: "hook"; event: HookEvent; outcome: HookOutcome; status: ExitStatus | null }
+  /** `pid`: SYSG_PID when it is not the status's (on_restart: the new run's) */
+  | { kind: "hook"; event: HookEvent; outcome: HookOutcome; status: ExitStatus | null; pid?: number | null }
   /** run the `skip` command; its result comes back as skip-checked */
   | { kind: "check-skip" }
   /** spawn the main process; the result comes back as spawned or spawn-failed */
   | { kind: "spawn" }
   | { kind: "watch-readiness" }
+  /** check `health` every interval while the run is ready; failures come back as liveness-failed */
+  | { kind: "watch-liveness" }
   /** cancel the readiness watch and any timer of the unit */
   | { kind: "cancel" }
   /** stop_signal, stop_timeout, SIGKILL the tree; completion comes back as run-ended */
@@ -89,7 +103,7 @@ export interface LifecycleContext {
 
 type Policy = Pick<
   ResolvedService,
-  "restart_policy" | "backoff" | "backoff_max" | "max_restarts" | "restart_reset" | "critical" | "skip" | "cron"
+  "restart_policy" | "backoff" | "backoff_max" | "max_restarts" | "restart_reset" | "critical" | "skip" | "cron" | "health"
 >;
 
 export function initialLifecycle(svc: Pick<ResolvedService, "cron">, now: number): Lifecycle {
@@ -105,6 +119,7 @@ export function initialLifecycle(svc: Pick<ResolvedService, "cron">, now: number
     lastExit: null,
     stop: null,
     restartOf: undefined,
+    restartWhy: null,
   };
 }
 
@@ -127,15 +142,16 @@ export function transition(
     m.since = ctx.now;
     if (state === "failed" && svc.critical && !ctx.shuttingDown) fx.push({ kind: "critical", code: criticalCode(m.lastExit) });
   };
-  const hook = (event: HookEvent, outcome: HookOutcome, status: ExitStatus | null = null) =>
-    fx.push({ kind: "hook", event, outcome, status });
+  const hook = (event: HookEvent, outcome: HookOutcome, status: ExitStatus | null = null, pid?: number | null) =>
+    fx.push({ kind: "hook", event, outcome, status, ...(pid !== undefined ? { pid } : {}) });
   const report = (level: "error" | "warn" | "info", text: string) => fx.push({ kind: "report", level, text });
-  /** the on_restart hook once a restart's launch has an outcome */
+  /** the on_restart hook once a restart has an outcome: success = the new run is ready (SYSG_PID
+   *  is its pid), error = it could not start or get ready; SYSG_EXIT_CODE/SIGNAL: the exit it follows */
   const restartHook = (outcome: HookOutcome) => {
     if (m.restartOf === undefined) return;
     const status = m.restartOf;
     m.restartOf = undefined;
-    hook("on_restart", outcome, status);
+    hook("on_restart", outcome, status, m.pid);
   };
   const scheduleRestart = (reason: string) => {
     m.streak++;
@@ -162,11 +178,12 @@ export function transition(
   const launch = () => {
     // a cron run is due by its schedule: `skip` is for the dependency start only
     if (svc.cron) fx.push({ kind: "spawn" });
-    else if (svc.skip === true) enter("skipped", "skip: true");
-    else if (typeof svc.skip === "string") {
+    else if (svc.skip === true) {
+      enter("skipped", "skip: true");
+      restartHook("success");
+    } else if (typeof svc.skip === "string") {
       enter("starting", "checking skip condition");
       fx.push({ kind: "check-skip" });
-      restartHook("success");
     } else fx.push({ kind: "spawn" });
   };
 
@@ -174,6 +191,8 @@ export function transition(
     case "start":
       if (AT_REST.has(m.state) && !svc.cron) {
         m.streak = 0;
+        m.restartWhy = null;
+        if (event.restart) m.restartOf = null;
         enter("pending");
       }
       break;
@@ -185,8 +204,10 @@ export function transition(
       break;
     case "skip-checked":
       if (m.state !== "starting" || m.pid !== null) break;
-      if (event.skip) enter("skipped", "skip command exited 0");
-      else fx.push({ kind: "spawn" });
+      if (event.skip) {
+        enter("skipped", "skip command exited 0");
+        restartHook("success");
+      } else fx.push({ kind: "spawn" });
       break;
     case "spawned":
       m.pid = event.pid;
@@ -195,7 +216,6 @@ export function transition(
       enter("starting");
       report("info", `started (pid ${event.pid})`);
       fx.push({ kind: "watch-readiness" });
-      restartHook("success");
       break;
     case "spawn-failed":
       runFailed(event.reason);
@@ -203,8 +223,33 @@ export function transition(
       break;
     case "ready":
       if (m.state !== "starting" || m.pid === null || m.stop) break;
-      enter("running");
+      enter("running", m.restartWhy ? `restarted: ${m.restartWhy}` : null);
+      if (svc.health) fx.push({ kind: "watch-liveness" });
       hook("on_start", "success");
+      restartHook("success");
+      break;
+    case "liveness-failed":
+      if (m.state !== "running" || m.pid === null || m.stop) break;
+      report("error", event.why);
+      m.stop = { kind: "liveness", why: event.why };
+      enter("stopping", event.why);
+      fx.push({ kind: "cancel" }, { kind: "end-run" });
+      break;
+    case "deployed":
+      m.pid = event.pid;
+      m.startedAt = event.at;
+      m.restarts++;
+      m.streak = 0;
+      m.restartWhy = null;
+      enter("running");
+      if (svc.health) fx.push({ kind: "watch-liveness" });
+      report("info", `rolling deployment: pid ${event.pid} serves now`);
+      hook("on_restart", "success", null, event.pid);
+      break;
+    case "deploy-failed":
+      // the state is the old instance's (still serving); the reason says what failed
+      enter(m.state, `rolling deployment failed: ${event.why}`);
+      hook("on_restart", "error", null, event.pid);
       break;
     case "readiness-failed":
       if (m.state !== "starting" || m.pid === null || m.stop) break;
@@ -212,6 +257,7 @@ export function transition(
       m.stop = { kind: "readiness", why: event.why };
       enter("stopping", event.why);
       fx.push({ kind: "cancel" }, { kind: "end-run" });
+      restartHook("error");
       break;
     case "exited": {
       const { status } = event;
@@ -219,6 +265,8 @@ export function transition(
       m.lastExit = { code: status.code, signal: status.signal, at: status.at };
       // the supervisor ended this run itself: run-ended finishes it, not the restart policy
       if (m.stop) break;
+      // a restarted run that ends before it was ready: the restart failed
+      restartHook("error");
       fx.push({ kind: "cancel" });
       const clean = status.code === 0;
       if (status.at - (m.startedAt ?? status.at) >= svc.restart_reset) m.streak = 0;
@@ -254,6 +302,19 @@ export function transition(
       if (stop.kind === "readiness") {
         enter("failed", stop.why);
         hook("on_start", "error", null);
+      } else if (stop.kind === "liveness") {
+        // like a crash: the restart policy decides, and the reason stays visible
+        if (status) m.lastExit = { code: status.code, signal: status.signal, at: status.at };
+        hook("on_stop", "error", status);
+        if (svc.restart_policy === "never" || svc.cron) {
+          enter("failed", stop.why);
+        } else {
+          if (status && status.at - (m.startedAt ?? status.at) >= svc.restart_reset) m.streak = 0;
+          m.restartOf = status;
+          m.restartWhy = stop.why;
+          scheduleRestart(stop.why);
+          if (m.state !== "crashed") m.restartOf = undefined;
+        }
       } else {
         enter("stopped");
         report("info", `stopped (${status ? describeExit(status) : "gone"})`);

@@ -38,7 +38,11 @@ export async function probeUntilReady(
   return false;
 }
 
-function probeOnce(probe: Exclude<ResolvedProbe, { kind: "default" | "log" | "notify" }>, ctx: ProbeContext): Promise<string | null> {
+/** What a single check needs: no output lines, no notify socket. */
+export type CheckContext = Pick<ProbeContext, "platform" | "exec" | "signal">;
+
+/** One check of a tcp/http/exec probe: null when it passed, else why not. Also used by liveness. */
+export function probeOnce(probe: Exclude<ResolvedProbe, { kind: "default" | "log" | "notify" }>, ctx: CheckContext): Promise<string | null> {
   switch (probe.kind) {
     case "tcp":
       return tcpOnce(probe.host, probe.port);
@@ -100,7 +104,7 @@ async function httpOnce(url: string, status: string, signal: AbortSignal): Promi
   }
 }
 
-async function execOnce(command: string, ctx: ProbeContext): Promise<string | null> {
+async function execOnce(command: string, ctx: CheckContext): Promise<string | null> {
   const r = startChild(ctx.platform, ctx.exec, { command });
   if (!r.ok) return `exec probe: ${r.error.message}`;
   const onAbort = () => ctx.platform.kill(-r.child.pid, "SIGKILL");

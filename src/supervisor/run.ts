@@ -19,7 +19,7 @@ import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
 import { StatePersister } from "./persist.ts";
 import { stopAdopted, stopRecordedServices } from "./recover.ts";
-import { type Level, type PrivilegeHook, Supervisor } from "./supervisor.ts";
+import { type Level, type PrivilegeHook, Supervisor, type UnitSnapshot } from "./supervisor.ts";
 
 /** Where the foreground supervisor shows lines and events (the CLI's PrefixedOutput). */
 export interface Terminal {
@@ -189,8 +189,11 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     only: opts.only,
     notifyDir: paths.stateDir,
     attribution,
+    controlSocket: paths.controlSock,
+    onChildren: () => persister?.changed(),
   });
-  persister = new StatePersister(paths, () => sup.snapshots(), (m) => report("error", null, m));
+  // dynamic children are recorded too, so a successor stops them after a SIGKILLed supervisor
+  persister = new StatePersister(paths, () => [...sup.snapshots(), ...spawnedSnapshots(sup)], (m) => report("error", null, m));
   /** config_hint: which file this state dir was last run with (status reads it when no supervisor runs) */
   const writeHint = () => {
     const r = writeFileAtomic(paths.configHint, `${config.path}\n`, paths.fileMode);
@@ -321,4 +324,17 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   lock.value.release();
   platform.shutdown();
   return exitCode;
+}
+
+function spawnedSnapshots(sup: Supervisor): UnitSnapshot[] {
+  return sup.spawned().map((c) => ({
+    name: c.name,
+    state: "running",
+    pid: c.pid,
+    started_at: c.startedAt,
+    since: c.startedAt,
+    restarts: 0,
+    last_exit: null,
+    reason: `spawned under ${c.parent}`,
+  }));
 }

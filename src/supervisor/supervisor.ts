@@ -6,9 +6,11 @@
 import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
 import { killCgroup } from "../privilege/cgroup.ts";
 import type { ExitStatus, Platform, SpawnSpec } from "../platform/types.ts";
-import { type Child, type ExecContext, type OutputSink, plainContext, startChild } from "./child.ts";
+import { type Child, type ExecContext, type OutputSink, describeExit, plainContext, startChild } from "./child.ts";
+import { type ExecutionContext, type SpawnAnswer, type SpawnOrder, SpawnedChildren, type SpawnedUnit } from "./children.ts";
 import { type HookEvent, type HookOutcome, runHook } from "./hooks.ts";
 import { type Effect, type LastExit, type Lifecycle, type LifecycleEvent, initialLifecycle, transition } from "./lifecycle.ts";
+import { passHealthCheck, watchLiveness } from "./health.ts";
 import { NotifyChannel } from "./notify.ts";
 import type { PrivilegeHook } from "./privileged.ts";
 import { describeProbe, probeUntilReady } from "./readiness.ts";
@@ -58,6 +60,8 @@ export interface SupervisorOptions {
   echo?: (service: string, stream: "stdout" | "stderr", line: string) => void;
   /** Called after every state change. */
   onState?: (unit: UnitSnapshot) => void;
+  /** a dynamic child started or ended */
+  onChildren?: () => void;
   report: (level: Level, service: string | null, text: string) => void;
   /** A critical service failed: the caller shuts everything down and exits with `code`. */
   onCritical?: (service: string, code: number) => void;
@@ -78,6 +82,8 @@ export interface SupervisorOptions {
     /** the mark a process carries, if any */
     of(e: ProcEntry): string | null;
   };
+  /** the control socket: services (and their children) find it in SYSG_SOCKET, for `sysg spawn` */
+  controlSocket?: string;
 }
 
 interface Unit {
@@ -108,6 +114,20 @@ interface Unit {
   cgroupDir: string | null;
   /** the current run's sd_notify socket (notify readiness), closed when the run ends */
   notify: NotifyChannel | null;
+  /** the liveness watch of the current run (`health`), while it is ready */
+  liveness: { stop(): void } | null;
+  /** a rolling deployment in progress: aborting it ends the new instance, the old one stays */
+  deploying: { abort: AbortController; done: Promise<unknown> } | null;
+}
+
+/** One running instance of a service: the unit's current run, or a rolling deployment's new one. */
+interface Instance {
+  child: Child;
+  tree: ProcessTree;
+  notify: NotifyChannel | null;
+  /** its execution context (probes and hooks of the run start from it too) */
+  ctx: ExecContext;
+  main: { extra: Partial<SpawnSpec>; env: Record<string, string> };
 }
 
 const DEFAULT_READY_MS = 100;
@@ -123,10 +143,22 @@ export class Supervisor {
   /** hooks still running: shutdown waits for them (each is bounded by its own timeout) */
   private readonly hooksRunning = new Set<Promise<void>>();
   private readonly clock: Clock;
+  /** dynamic children (`sysg spawn`), stopped when their parent's run ends */
+  private readonly children: SpawnedChildren;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.config = opts.config;
     this.clock = opts.clock ?? realClock;
+    this.children = new SpawnedChildren({
+      platform: opts.platform,
+      report: (level, unit, text) => opts.report(level, unit, text),
+      contextOf: (name) => this.executionContext(name),
+      changed: () => opts.onChildren?.(),
+      mark: (unit): Record<string, string> => {
+        const m = opts.attribution?.mark(unit);
+        return m === undefined ? {} : { [UNIT_ENV]: m };
+      },
+    });
     const only = opts.only ? this.withDependencies(opts.only) : null;
     for (const name of this.config.order) {
       const u = this.makeUnit(this.config.services[name]!);
@@ -171,6 +203,8 @@ export class Supervisor {
       mainExtra: { extra: {}, env: {} },
       cgroupDir: null,
       notify: null,
+      liveness: null,
+      deploying: null,
     };
   }
 
@@ -265,7 +299,7 @@ export class Supervisor {
         this.opts.report(e.level, u.svc.name, e.text);
         return;
       case "hook":
-        this.hook(u, e.event, e.outcome, e.status);
+        this.hook(u, e.event, e.outcome, e.status, e.pid);
         return;
       case "check-skip":
         u.gen++;
@@ -277,6 +311,9 @@ export class Supervisor {
         return;
       case "watch-readiness":
         this.watchReadiness(u, u.gen);
+        return;
+      case "watch-liveness":
+        this.watchLiveness(u, u.gen);
         return;
       case "cancel":
         u.gen++;
@@ -386,21 +423,24 @@ export class Supervisor {
    */
   private runContext(u: Unit): ExecContext | null {
     if (u.ctx) return u.ctx;
-    const { svc } = u;
-    if (!this.opts.privilege) {
-      u.ctx = plainContext(svc);
-      u.mainExtra = { extra: {}, env: {} };
-    } else {
-      const p = this.opts.privilege(svc);
-      if (!p.ok) {
-        this.dispatch(u, { type: "spawn-failed", reason: p.reason });
-        return null;
-      }
-      u.ctx = p.context;
-      u.mainExtra = p.main;
+    const built = this.buildContext(u.svc);
+    if (!built.ok) {
+      this.dispatch(u, { type: "spawn-failed", reason: built.reason });
+      return null;
     }
+    u.ctx = built.ctx;
+    u.mainExtra = built.main;
     u.cgroupDir = u.ctx.cgroupDir;
     return u.ctx;
+  }
+
+  /** A fresh execution context for a run of `svc`, and what only its main process gets. */
+  private buildContext(
+    svc: ResolvedService,
+  ): { ok: true; ctx: ExecContext; main: { extra: Partial<SpawnSpec>; env: Record<string, string> } } | { ok: false; reason: string } {
+    if (!this.opts.privilege) return { ok: true, ctx: plainContext(svc), main: { extra: {}, env: {} } };
+    const p = this.opts.privilege(svc);
+    return p.ok ? { ok: true, ctx: p.context, main: p.main } : p;
   }
 
   private checkSkip(u: Unit, gen: number): void {
@@ -418,24 +458,50 @@ export class Supervisor {
   }
 
   private spawnMain(u: Unit): void {
-    const { svc } = u;
+    const ctx = this.runContext(u);
+    if (!ctx) return;
+    const r = this.startInstance(u, u.svc, ctx, u.mainExtra);
+    if (!r.ok) {
+      this.dispatch(u, { type: "spawn-failed", reason: r.reason });
+      return;
+    }
+    this.adopt(u, r.instance);
+    this.dispatch(u, { type: "spawned", pid: r.instance.child.pid, at: this.clock.now() });
+  }
+
+  /** The instance becomes the unit's current run. */
+  private adopt(u: Unit, inst: Instance): void {
+    u.child = inst.child;
+    u.notify = inst.notify;
+    u.tree = inst.tree;
+    u.ctx = inst.ctx;
+    u.mainExtra = inst.main;
+    u.cgroupDir = inst.ctx.cgroupDir;
+  }
+
+  /**
+   * Starts one instance of `svc` for the unit, in the execution context `ctx` (plus what only a
+   * main process gets). Its exit reaches the lifecycle only while it is the unit's current run,
+   * so a rolling deployment can start a new instance beside the serving one (and end the old
+   * one) without either exit being a crash.
+   */
+  private startInstance(
+    u: Unit,
+    svc: ResolvedService,
+    ctx: ExecContext,
+    main: { extra: Partial<SpawnSpec>; env: Record<string, string> },
+  ): { ok: true; instance: Instance } | { ok: false; reason: string } {
     let notify: NotifyChannel | null = null;
     if (svc.readiness.probe.kind === "notify") {
       const n = this.opts.notifyDir
         ? NotifyChannel.open(this.opts.platform, this.opts.notifyDir, svc.name)
         : { ok: false as const, reason: "notify socket: the supervisor was given no directory for it" };
-      if (!n.ok) {
-        this.dispatch(u, { type: "spawn-failed", reason: n.reason });
-        return;
-      }
+      if (!n.ok) return { ok: false, reason: n.reason };
       notify = n.channel;
     }
-    const ctx = this.runContext(u);
-    if (!ctx) {
-      notify?.close();
-      return;
-    }
-    const { extra, env } = u.mainExtra;
+    let env = main.env;
+    if (this.opts.controlSocket) env = { ...env, SYSG_SOCKET: this.opts.controlSocket };
+    const extra = main.extra;
     // only this service's own run sees NOTIFY_SOCKET (not hooks, probes or other services)
     const attribution = this.opts.attribution;
     const mark = attribution?.mark(svc.name);
@@ -452,13 +518,10 @@ export class Supervisor {
     });
     if (!r.ok) {
       notify?.close();
-      this.dispatch(u, { type: "spawn-failed", reason: r.error.message });
-      return;
+      return { ok: false, reason: r.error.message };
     }
     const child = r.child;
-    u.child = child;
-    u.notify = notify;
-    u.tree = new ProcessTree(
+    const tree = new ProcessTree(
       this.opts.scan,
       child.pid,
       child.pid,
@@ -467,12 +530,14 @@ export class Supervisor {
     child.exit.then((status) => {
       notify?.close();
       if (u.notify === notify) u.notify = null;
-      if (u.tree) u.tree.rootReaped = true;
+      tree.rootReaped = true;
       if (u.child !== child) return;
+      // dynamic children belong to the serving run: they end with it
+      void this.children.stopUnder(svc.name);
       u.child = null;
       this.dispatch(u, { type: "exited", status });
     });
-    this.dispatch(u, { type: "spawned", pid: child.pid, at: this.clock.now() });
+    return { ok: true, instance: { child, tree, notify, ctx, main } };
   }
 
   private watchReadiness(u: Unit, gen: number): void {
@@ -555,19 +620,35 @@ export class Supervisor {
     };
   }
 
+  /** Liveness: `health` checked every interval while this run is ready (./health.ts). */
+  private watchLiveness(u: Unit, gen: number): void {
+    const health = u.svc.health;
+    if (!health) return;
+    u.liveness?.stop();
+    const exec = u.ctx;
+    // an exec check runs as the service does; a run that is ready always has its context
+    if (!exec) return;
+    u.liveness = watchLiveness(health, { platform: this.opts.platform, exec }, (why) => {
+      u.liveness = null;
+      if (u.gen === gen) this.dispatch(u, { type: "liveness-failed", why });
+    });
+  }
+
   private clearTimers(u: Unit): void {
+    u.liveness?.stop();
+    u.liveness = null;
     if (u.timer) this.clock.clearTimeout(u.timer);
     u.timer = null;
     u.probe?.abort();
     u.probe = null;
   }
 
-  private hook(u: Unit, event: HookEvent, outcome: HookOutcome, status: ExitStatus | null = null): void {
+  private hook(u: Unit, event: HookEvent, outcome: HookOutcome, status: ExitStatus | null = null, pid?: number | null): void {
     const running = runHook(
       u.svc,
       event,
       outcome,
-      { pid: status?.pid || u.child?.pid || null, code: status?.code ?? null, signal: status?.signal ?? null },
+      { pid: pid !== undefined ? pid : status?.pid || u.child?.pid || null, code: status?.code ?? null, signal: status?.signal ?? null },
       {
         platform: this.opts.platform,
         context: u.ctx,
@@ -590,6 +671,10 @@ export class Supervisor {
     if (!u) return Promise.resolve();
     if (u.stopping) return u.stopping;
     u.stopping = (async () => {
+      if (u.deploying) {
+        u.deploying.abort.abort();
+        await u.deploying.done;
+      }
       this.dispatch(u, { type: "stop" });
       while (u.ending) await u.ending;
     })().finally(() => {
@@ -651,6 +736,7 @@ export class Supervisor {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await this.stopAll();
+    await this.children.stopAll();
     // on_stop hooks of the last stops run to completion (or their timeout), not into our exit
     while (this.hooksRunning.size > 0) await Promise.all(this.hooksRunning);
   }
@@ -675,17 +761,163 @@ export class Supervisor {
   }
 
   /** Operator restart: stop (whole trees, reverse order), then start again in dependency order. */
-  async restart(names: string[] = [...this.units.keys()]): Promise<void> {
-    await this.stopAll(names);
-    this.start(names);
+  async restart(names: string[] = [...this.units.keys()]): Promise<Record<string, string>> {
+    const rolling = names.filter((n) => this.rollable(n, this.units.get(n)?.svc));
+    const plain = names.filter((n) => !rolling.includes(n));
+    const deploys = Promise.all(rolling.map(async (n) => [n, await this.deploy(n)] as const));
+    await this.stopAll(plain);
+    const wanted = this.withDependencies(plain);
+    for (const u of this.units.values()) if (wanted.has(u.svc.name)) this.dispatch(u, { type: "start", restart: plain.includes(u.svc.name) });
+    this.schedule();
+    const failed: Record<string, string> = {};
+    for (const [n, why] of await deploys) if (why !== null) failed[n] = why;
+    return failed;
+  }
+
+  /** A rolling deployment applies: the strategy says so and an instance is serving. */
+  private rollable(name: string, svc: ResolvedService | undefined): boolean {
+    const u = this.units.get(name);
+    return !!u && !!svc && svc.deployment?.strategy === "rolling" && svc.deployment.health_check !== null && !svc.cron && u.child !== null && u.m.state === "running" && !u.deploying;
+  }
+
+  /**
+   * Rolling deployment (SPEC §2) of `svc` (the unit's own definition, or a reload's new one):
+   * pre_start once, a new instance beside the serving one, its readiness probe, then the health
+   * check, then grace_period with both serving; only then the new one becomes the unit's run
+   * and the old one is stopped. Any failure stops the new instance and leaves the old one
+   * serving. Resolves null when deployed, else why not (also the unit's reason).
+   */
+  async deploy(name: string, next?: ResolvedService): Promise<string | null> {
+    const u = this.units.get(name);
+    if (!u) return `unknown service "${name}"`;
+    const svc = next ?? u.svc;
+    if (!this.rollable(name, svc)) return `${name}: no serving instance to replace`;
+    const abort = new AbortController();
+    const run = this.rollOut(u, svc, abort.signal);
+    u.deploying = { abort, done: run };
+    try {
+      return await run;
+    } finally {
+      u.deploying = null;
+    }
+  }
+
+  private async rollOut(u: Unit, svc: ResolvedService, aborted: AbortSignal): Promise<string | null> {
+    const d = svc.deployment!;
+    const report = (level: Level, text: string) => this.opts.report(level, svc.name, `rolling deployment: ${text}`);
+    const fail = async (why: string, inst: Instance | null): Promise<string> => {
+      if (inst) await this.endInstance(inst, svc);
+      const serving = u.child ? ` (pid ${u.child.pid} keeps serving)` : "";
+      report("error", `${why}; the old instance stays${serving}`);
+      this.dispatch(u, { type: "deploy-failed", why, pid: inst?.child.pid ?? null });
+      return why;
+    };
+    report("info", "started");
+    // the new run's execution context: pre_start, the instance, its probes and hooks run in it
+    const built = this.buildContext(svc);
+    if (!built.ok) return fail(built.reason, null);
+    if (d.pre_start !== null) {
+      const r = startChild(this.opts.platform, built.ctx, { command: d.pre_start, stdout: u.stdout, stderr: u.stderr });
+      if (!r.ok) return fail(`pre_start could not start: ${r.error.message}`, null);
+      const kill = () => this.opts.platform.kill(-r.child.pid, "SIGKILL");
+      aborted.addEventListener("abort", kill, { once: true });
+      const status = await r.child.exit;
+      aborted.removeEventListener("abort", kill);
+      if (aborted.aborted) return fail("stopped by the operator during pre_start", null);
+      if (status.code !== 0) return fail(`pre_start ${describeExit(status)}`, null);
+    }
+    const started = this.startInstance(u, svc, built.ctx, built.main);
+    if (!started.ok) return fail(`the new instance could not start: ${started.reason}`, null);
+    const inst = started.instance;
+    report("info", `new instance pid ${inst.child.pid} started beside pid ${u.child?.pid ?? "?"}`);
+    // every wait below ends early when the new instance exits or the operator stops the unit
+    const gate = new AbortController();
+    let ended: string | null = null;
+    inst.child.exit.then((s) => {
+      ended ??= `the new instance ${describeExit(s)}`;
+      gate.abort();
+    });
+    aborted.addEventListener("abort", () => {
+      ended ??= "stopped by the operator";
+      gate.abort();
+    }, { once: true });
+    const why = await this.instanceReady(u, svc, inst, gate.signal);
+    if (why !== null || ended) return fail(ended ?? why!, inst);
+    const unhealthy = await passHealthCheck(d.health_check!, { platform: this.opts.platform, exec: built.ctx }, gate.signal);
+    if (unhealthy !== null || ended) return fail(ended ?? unhealthy!, inst);
+    report("info", `pid ${inst.child.pid} is healthy; both serve for grace_period ${d.grace_period} ms`);
+    if (d.grace_period > 0) await abortableDelay(this.clock, d.grace_period, gate.signal);
+    if (ended) return fail(ended, inst);
+    // the switch: the new instance is the unit's run from here; the old one is ended aside
+    const old = u.child && u.tree ? { child: u.child, tree: u.tree } : null;
+    u.gen++;
+    this.clearTimers(u);
+    u.svc = svc;
+    this.adopt(u, inst);
+    this.dispatch(u, { type: "deployed", pid: inst.child.pid, at: inst.child.startedAt });
+    if (old) {
+      await this.endInstance(old, svc);
+      report("info", `old pid ${old.child.pid} stopped`);
+    }
+    return null;
+  }
+
+  /** Readiness of an instance that is not (yet) the unit's run: null when ready, else why not. */
+  private async instanceReady(u: Unit, svc: ResolvedService, inst: Instance, signal: AbortSignal): Promise<string | null> {
+    const { probe, timeout } = svc.readiness;
+    if (probe.kind === "default") {
+      await abortableDelay(this.clock, DEFAULT_READY_MS, signal);
+      return signal.aborted ? "the new instance did not stay up" : null;
+    }
+    const ac = new AbortController();
+    const deadline = this.clock.setTimeout(() => ac.abort(), timeout);
+    const onOuter = () => ac.abort();
+    signal.addEventListener("abort", onOuter, { once: true });
+    let lastError = "";
+    const passed = await probeUntilReady(
+      probe,
+      {
+        platform: this.opts.platform,
+        exec: inst.ctx,
+        signal: ac.signal,
+        notify: inst.notify?.socket ?? null,
+        onLine: (l) => {
+          u.lineListeners.add(l);
+          return () => u.lineListeners.delete(l);
+        },
+      },
+      (e) => (lastError = e),
+    );
+    this.clock.clearTimeout(deadline);
+    signal.removeEventListener("abort", onOuter);
+    if (passed) {
+      inst.notify?.keepDraining();
+      return null;
+    }
+    return `readiness ${describeProbe(probe)} did not pass within ${timeout} ms${lastError ? ` (${lastError})` : ""}`;
+  }
+
+  /** Ends an instance that is not the unit's run: stop_signal, stop_timeout, SIGKILL to its tree.
+   *  Never cgroup.kill: the other instance shares the service's cgroup. */
+  private async endInstance(inst: Pick<Instance, "child" | "tree">, svc: ResolvedService): Promise<void> {
+    const { platform } = this.opts;
+    const { child, tree } = inst;
+    tree.refresh();
+    if (!platform.kill(-child.pid, svc.stop_signal)) platform.kill(child.pid, svc.stop_signal);
+    const deadline = this.clock.now() + svc.stop_timeout;
+    const exited = await this.within(child.exit, svc.stop_timeout);
+    while (exited && this.clock.now() < deadline && tree.refresh().length > 0) await this.delay(STOP_POLL_MS);
+    platform.kill(-child.pid, "SIGKILL");
+    for (let i = 0; i < 100 && tree.signalAll(platform, "SIGKILL") > 0; i++) await this.delay(10);
+    await child.exit;
   }
 
   /**
    * Diff reload (SPEC §2): removed units stop and go, changed ones stop and start with the new
    * definition, added ones start, unchanged ones keep running with the same pid.
    */
-  async apply(next: ResolvedConfig): Promise<{ name: string; action: "started" | "stopped" | "restarted" | "unchanged" }[]> {
-    const actions: { name: string; action: "started" | "stopped" | "restarted" | "unchanged" }[] = [];
+  async apply(next: ResolvedConfig): Promise<{ name: string; action: "started" | "stopped" | "restarted" | "unchanged" | "deploy_failed" }[]> {
+    const actions: { name: string; action: "started" | "stopped" | "restarted" | "unchanged" | "deploy_failed" }[] = [];
     const removed = [...this.units.keys()].filter((n) => !(n in next.services));
     const changed: string[] = [];
     const added: string[] = [];
@@ -694,23 +926,31 @@ export class Supervisor {
       if (!u) added.push(n);
       else if (JSON.stringify(u.svc) !== JSON.stringify(next.services[n])) changed.push(n);
     }
-    await this.stopAll([...removed, ...changed]);
+    // a changed service whose new definition is rolling keeps serving while its new one starts
+    const rolling = changed.filter((n) => this.rollable(n, next.services[n]));
+    const replaced = changed.filter((n) => !rolling.includes(n));
+    await this.stopAll([...removed, ...replaced]);
     const old = this.units;
     const units = new Map<string, Unit>();
     for (const n of next.order) {
       const u = old.get(n);
-      units.set(n, u && !changed.includes(n) ? u : this.makeUnit(next.services[n]!));
+      units.set(n, u && !replaced.includes(n) ? u : this.makeUnit(next.services[n]!));
     }
-    for (const n of [...removed, ...changed]) {
+    for (const n of [...removed, ...replaced]) {
       old.get(n)?.stdout.close?.();
       old.get(n)?.stderr.close?.();
     }
     this.units = units;
     this.config = next;
-    this.start([...changed, ...added]);
+    this.start([...replaced, ...added]);
+    const failed = new Set<string>();
+    await Promise.all(rolling.map(async (n) => (await this.deploy(n, next.services[n])) !== null && failed.add(n)));
     for (const n of removed) actions.push({ name: n, action: "stopped" });
     for (const n of next.order)
-      actions.push({ name: n, action: changed.includes(n) ? "restarted" : added.includes(n) ? "started" : "unchanged" });
+      actions.push({
+        name: n,
+        action: failed.has(n) ? "deploy_failed" : changed.includes(n) ? "restarted" : added.includes(n) ? "started" : "unchanged",
+      });
     return actions;
   }
 
@@ -730,6 +970,39 @@ export class Supervisor {
     for (const u of this.units.values()) if (u.child && u.tree && !u.tree.rootReaped) u.tree.refresh(table);
   }
 
+  // ── dynamic children ───────────────────────────────────────────────────────
+
+  /** `sysg spawn`: a child unit under a running service or child (SPEC §5). */
+  spawnChild(order: SpawnOrder): SpawnAnswer {
+    if (this.shuttingDown) return { ok: false, code: "bad_request", message: "the supervisor is shutting down" };
+    return this.children.spawn(order);
+  }
+
+  spawned(): SpawnedUnit[] {
+    return this.children.list();
+  }
+
+  /** Main pid → unit name, services and children: who a process belongs to (its nearest such ancestor). */
+  unitPids(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const u of this.units.values()) if (u.child) out.set(u.child.pid, u.svc.name);
+    for (const c of this.children.list()) out.set(c.pid, c.name);
+    return out;
+  }
+
+  /** A running service's execution context, for its dynamic children. */
+  private executionContext(name: string): { ok: true; ctx: ExecutionContext } | { ok: false; message: string } {
+    const u = this.units.get(name);
+    if (!u) return { ok: false, message: `unknown service "${name}"; known: ${this.names().join(", ") || "(none)"}` };
+    if (!u.child || (u.m.state !== "running" && u.m.state !== "starting")) {
+      return { ok: false, message: `${name} is not running (state ${u.m.state}); hint: a child lives under a running parent: sysg start -s ${name}` };
+    }
+    // the serving run's own context: a child never has more privilege than its service
+    if (!u.ctx) return { ok: false, message: `${name}: its run has no execution context` };
+    const env: Record<string, string> = this.opts.controlSocket ? { SYSG_SOCKET: this.opts.controlSocket } : {};
+    return { ok: true, ctx: { svc: u.svc, exec: u.ctx, env, stdout: u.stdout, stderr: u.stderr } };
+  }
+
   /** Sends `signal` to the process group of every running unit (PID 1 forwarding, SPEC §9). */
   forward(signal: string): number {
     let n = 0;
@@ -747,4 +1020,18 @@ export class Supervisor {
     }
     await Promise.all(waits);
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function abortableDelay(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clock.clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = clock.setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

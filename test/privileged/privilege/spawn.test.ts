@@ -21,7 +21,7 @@ function service(extra: Partial<ResolvedService>): ResolvedService {
     readiness: { probe: { kind: "default" }, timeout: 60000 }, hooks: {}, deployment: null, cron: null,
     stop_signal: "SIGTERM", stop_timeout: 10000, logs: { max_size: 1 << 20, max_files: 5, timestamps: true },
     user: null, group: null, supplementary_groups: [], limits: null, capabilities: null, isolation: null,
-    socket_activation: false, ...extra,
+    socket_activation: false, health: null, spawn: null, ...extra,
   };
 }
 

@@ -45,6 +45,8 @@ describe("a minimal config gets every default", () => {
       capabilities: null,
       isolation: null,
       socket_activation: false,
+      health: null,
+      spawn: null,
     });
   });
   test("version may be 1, \"1\" or absent", async () => {

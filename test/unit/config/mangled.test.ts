@@ -33,6 +33,8 @@ const RICH = {
       capabilities: ["CAP_KILL"],
       isolation: { network: true, protect_system: "strict", read_only_paths: ["/etc"], seccomp: ["@system-service"], umask: "0027" },
       socket_activation: false,
+      health: { http: "http://127.0.0.1/", status: "2xx", interval: "5s", timeout: "1s", failures: 2 },
+      spawn: { max_children: 3, max_depth: 2 },
     },
     job: { command: "w", cron: { expression: "0 3 * * *", timezone: "UTC" } },
   },

@@ -122,6 +122,8 @@ const service: ResolvedService = {
   capabilities: null,
   isolation: null,
   socket_activation: false,
+  health: null,
+  spawn: null,
 };
 
 describe("inspect result", () => {

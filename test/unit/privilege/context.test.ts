@@ -41,6 +41,8 @@ function service(name: string, privileged: Partial<ResolvedService> = {}): Resol
     capabilities: null,
     isolation: null,
     socket_activation: false,
+    health: null,
+    spawn: null,
     ...privileged,
   };
 }

@@ -18,6 +18,7 @@ const base: Svc = {
   critical: false,
   skip: false,
   cron: null,
+  health: null,
 };
 
 /** Applies events in order at the given times; returns the final unit and every effect. */
@@ -93,21 +94,50 @@ describe("lifecycle: readiness timeout", () => {
 });
 
 describe("lifecycle: exits and the restart policy", () => {
-  test("a crash under on-failure: on_stop.error, crashed, backoff, then a restart with on_restart.success", () => {
+  test("a crash under on-failure: on_stop.error, crashed, backoff, then on_restart.success once the new run is ready, with its pid", () => {
     const r = drive(base, [
       ...started,
       [200, { type: "ready" }],
       [5000, { type: "exited", status: exit(3, 5000) }],
       [6000, { type: "backoff-elapsed" }],
       [6001, { type: "spawned", pid: 43, at: 6001 }],
+      [6200, { type: "ready" }],
     ]);
-    expect(r.states).toEqual(["starting", "running", "crashed", "starting"]);
+    expect(r.states).toEqual(["starting", "running", "crashed", "starting", "running"]);
     expect(hooks(r.effects[3]!)).toEqual(["on_stop.error"]);
     expect(r.effects[3]).toContainEqual({ kind: "backoff", ms: 1000 });
     expect(r.effects[3]).toContainEqual({ kind: "kill-leftovers" });
     expect(kinds(r.effects[4]!)).toEqual(["spawn", "sweep"]);
-    expect(r.effects[5]).toContainEqual({ kind: "hook", event: "on_restart", outcome: "success", status: exit(3, 5000) });
+    // not when it was merely spawned: the new run does not exist as a service yet
+    expect(hooks(r.effects[5]!)).toEqual([]);
+    // ready: SYSG_PID is the new run's pid; the exit it follows stays in the status
+    expect(r.effects[6]).toContainEqual({ kind: "hook", event: "on_restart", outcome: "success", status: exit(3, 5000), pid: 43 });
     expect(r.unit).toMatchObject({ restarts: 1, streak: 1, reason: null, pid: 43 });
+  });
+
+  test("a restarted run that crashes before it is ready: on_restart.error, never success", () => {
+    const r = drive(base, [
+      ...started,
+      [200, { type: "ready" }],
+      [5000, { type: "exited", status: exit(3, 5000) }],
+      [6000, { type: "backoff-elapsed" }],
+      [6001, { type: "spawned", pid: 43, at: 6001 }],
+      [6050, { type: "exited", status: { pid: 43, code: 4, signal: null, at: 6050 } }],
+    ]);
+    expect(hooks(r.effects[6]!)).toEqual(["on_restart.error", "on_stop.error"]);
+    expect(hooks(r.all).filter((h) => h === "on_restart.success")).toEqual([]);
+  });
+
+  test("a restarted run whose readiness times out: on_restart.error", () => {
+    const r = drive(base, [
+      ...started,
+      [200, { type: "ready" }],
+      [5000, { type: "exited", status: exit(3, 5000) }],
+      [6000, { type: "backoff-elapsed" }],
+      [6001, { type: "spawned", pid: 43, at: 6001 }],
+      [9000, { type: "readiness-failed", why: "slow" }],
+    ]);
+    expect(hooks(r.effects[6]!)).toEqual(["on_restart.error"]);
   });
 
   test("backoff doubles per consecutive failure and max_restarts gives up", () => {
@@ -250,5 +280,73 @@ describe("lifecycle: critical", () => {
     u = r.unit;
     expect(u.state).toBe("failed");
     expect(r.effects.some((e) => e.kind === "critical")).toBe(false);
+  });
+});
+
+describe("lifecycle: operator restart, liveness, rolling deployment", () => {
+  test("an operator restart runs on_restart.success when the new run is ready (no exit status)", () => {
+    const r = drive(base, [
+      ...started,
+      [100, { type: "ready" }],
+      [200, { type: "stop" }],
+      [300, { type: "run-ended", status: exit(null, 300, "SIGTERM") }],
+      [301, { type: "start", restart: true }],
+      [302, { type: "launch" }],
+      [303, { type: "spawned", pid: 44, at: 303 }],
+      [404, { type: "ready" }],
+    ]);
+    expect(r.effects[8]).toContainEqual({ kind: "hook", event: "on_restart", outcome: "success", status: null, pid: 44 });
+    // a plain start is no restart
+    const plain = drive(base, [[0, { type: "start" }], ...started, [100, { type: "ready" }]]);
+    expect(hooks(plain.all)).toEqual(["on_start.success"]);
+  });
+
+  test("ready with health asks for the liveness watch", () => {
+    const svc = { ...base, health: { probe: { kind: "tcp" as const, host: "127.0.0.1", port: 1 }, interval: 1000, timeout: 500, failures: 3 } };
+    const r = drive(svc, [...started, [100, { type: "ready" }]]);
+    expect(kinds(r.effects[2]!)).toContain("watch-liveness");
+    expect(kinds(drive(base, [...started, [100, { type: "ready" }]]).effects[2]!)).not.toContain("watch-liveness");
+  });
+
+  test("liveness failure: the run is ended, then restarted by policy with the reason visible", () => {
+    const why = "liveness http http://127.0.0.1:1/ failed 3 times in a row (status 500)";
+    const r = drive(base, [
+      ...started,
+      [100, { type: "ready" }],
+      [60_000, { type: "liveness-failed", why }],
+      [60_010, { type: "exited", status: exit(null, 60_010, "SIGTERM") }],
+      [60_020, { type: "run-ended", status: exit(null, 60_010, "SIGTERM") }],
+      [61_020, { type: "backoff-elapsed" }],
+      [61_021, { type: "spawned", pid: 45, at: 61_021 }],
+      [61_200, { type: "ready" }],
+    ]);
+    expect(r.states).toEqual(["starting", "running", "stopping", "crashed", "starting", "running"]);
+    expect(kinds(r.effects[3]!)).toEqual(["report", "cancel", "end-run"]);
+    expect(r.effects[4]).toEqual([]);
+    expect(hooks(r.effects[5]!)).toEqual(["on_stop.error"]);
+    expect(r.effects[5]).toContainEqual({ kind: "backoff", ms: 1000 });
+    expect(r.effects[8]).toContainEqual({ kind: "hook", event: "on_restart", outcome: "success", status: exit(null, 60_010, "SIGTERM"), pid: 45 });
+    expect(r.unit).toMatchObject({ state: "running", restarts: 1, pid: 45, reason: `restarted: ${why}` });
+    // with restart_policy never: failed, with the reason
+    const never = drive({ ...base, restart_policy: "never" }, [
+      ...started,
+      [100, { type: "ready" }],
+      [200, { type: "liveness-failed", why }],
+      [210, { type: "exited", status: exit(null, 210, "SIGTERM") }],
+      [220, { type: "run-ended", status: exit(null, 210, "SIGTERM") }],
+    ]);
+    expect(never.unit).toMatchObject({ state: "failed", reason: why });
+  });
+
+  test("liveness failure while not running (starting, stopping) is ignored", () => {
+    const r = drive(base, [...started, [50, { type: "liveness-failed", why: "x" }]]);
+    expect(r.effects[2]).toEqual([]);
+    expect(r.unit.state).toBe("starting");
+  });
+
+  test("deployed: the new pid serves, restarts + 1, on_restart.success with the new pid", () => {
+    const r = drive(base, [...started, [100, { type: "ready" }], [5000, { type: "deployed", pid: 99, at: 4000 }]]);
+    expect(r.unit).toMatchObject({ state: "running", pid: 99, startedAt: 4000, restarts: 1, reason: null });
+    expect(r.effects[3]).toContainEqual({ kind: "hook", event: "on_restart", outcome: "success", status: null, pid: 99 });
   });
 });

@@ -112,11 +112,12 @@ services:
     expect(h.sup.snapshot("web")).toMatchObject({ state: "failed", restarts: 2, reason: "exited with code 3; gave up after 2 restarts" });
     expect(h.platform.commands().filter((c) => c === "crash").length).toBe(3);
     const hooks = h.platform.commands().filter((c) => c.startsWith("hook "));
+    // the restarted runs crash before they are ready: each restart failed
     expect(hooks).toEqual([
       "hook on_stop.error",
-      "hook on_restart.success",
+      "hook on_restart.error",
       "hook on_stop.error",
-      "hook on_restart.success",
+      "hook on_restart.error",
       "hook on_stop.error",
     ]);
     expect(h.statesOf("web")).toEqual(["starting", "crashed", "starting", "crashed", "starting", "failed"]);
