@@ -71,6 +71,8 @@ export function exportKubernetes(config: ResolvedConfig, opts: { image: string }
     if (Object.keys(s.hooks).length > 0) note("hooks", "only on_start.success (postStart) and on_stop (preStop) have lifecycle equivalents");
     if (s.critical) note("critical", "no equivalent: other pods keep running");
     if (s.socket_activation) note("socket_activation", "use a Service in front of the pod");
+    if (s.health !== null) note("health", "write a livenessProbe (httpGet, tcpSocket or exec) with the same period and failureThreshold");
+    if (s.spawn !== null) note("spawn", "no dynamic children: run them as Jobs");
   }
   notes.push("*: logs: container stdout/stderr go to the node's log (kubectl logs)");
   // (a JSON round trip first: shared objects would otherwise come out as YAML anchors)

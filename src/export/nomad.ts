@@ -92,6 +92,8 @@ function group(name: string, s: ResolvedService, notes: string[], type: "service
   if (s.skip !== false) note("skip", "no equivalent: the task is exported");
   if (s.critical) note("critical", "no equivalent");
   if (s.deployment !== null) note("deployment", "add an update {} block for rolling deployments");
+  if (s.health !== null) note("health", "register a Nomad service with a check and check_restart");
+  if (s.spawn !== null) note("spawn", "no dynamic children: dispatch a parameterized batch job instead");
   if (s.socket_activation) note("socket_activation", "no equivalent");
   return out;
 }

@@ -101,6 +101,8 @@ export function exportSystemd(config: ResolvedConfig): ExportResult {
     if (s.critical) note("critical", "no per-unit equivalent of stopping every other service; consider FailureAction= on a target");
     if (s.deployment !== null) note("deployment", "systemd restarts in place; rolling deployment is not carried over");
     if (s.socket_activation) note("socket_activation", "write a matching .socket unit with the listening addresses");
+    if (s.health !== null) note("health", "systemd has no liveness probe; a service that speaks sd_notify can use WatchdogSec=");
+    if (s.spawn !== null) note("spawn", "no dynamic children in systemd (systemd-run --scope is the nearest)");
     const install = ["", "[Install]", oneshot ? "" : "WantedBy=multi-user.target"].filter((l, i, a) => l !== "" || i < a.length - 1);
     files.push({ name: `${name}.service`, text: `${[...unit, ...svc, ...(oneshot ? [] : install)].join("\n")}\n` });
     if (s.cron !== null) {
