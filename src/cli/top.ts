@@ -155,7 +155,8 @@ async function live(paths: RuntimePaths, every: number, color: boolean): Promise
   const onResize = () => draw();
   process.stdout.on("resize", onResize);
   const seed = await fetchStatus(paths);
-  if ("status" in seed) {
+  // (one inspect per unit: skipped for very large configs, whose sparklines then fill as top runs)
+  if ("status" in seed && seed.status.units.length <= 100) {
     // start the sparklines with the supervisor's last minute
     for (const [name, h] of await supervisorHistory(paths, seed.status.units.map((u) => u.name))) m.history.set(name, h);
   }
