@@ -153,6 +153,19 @@ services:
     isolation:
       seccomp: "~@reboot"
       seccomp_errno: kill
+  hooked:
+    # hooks run in the run's execution context: the same sandbox as the service
+    working_dir: /
+    command: sleep 300
+    hooks:
+      on_start:
+        success:
+          command: "sh -c 'touch /usr/sysg-hook || echo hook-rofs; grep ^Seccomp: /proc/self/status; ls /tmp | wc -l | sed s/^/hook-tmp-/'"
+    isolation:
+      private_tmp: true
+      protect_system: strict
+      seccomp: ["@system-service"]
+    stop_timeout: 2s
   plain:
     working_dir: /
     command: ${probe("write=/tmp/sysg-probe-plain")}
@@ -396,4 +409,18 @@ describe("apparmor_profile / selinux_context", () => {
       other.cleanup();
     }
   });
+});
+
+rootTest("a hook runs inside the service's sandbox (read-only /usr, the seccomp filter, the private /tmp)", async () => {
+  const log = join(stateDir(), "logs", "hooked_stdout.log");
+  const text = await until("the hook's output", () => {
+    const t = existsSync(log) ? readFileSync(log, "utf8") : "";
+    return t.includes("hook-tmp-") ? t : null;
+  }, 20_000);
+  const stderr = readFileSync(join(stateDir(), "logs", "hooked_stderr.log"), "utf8");
+  expect(`${text}${stderr}`).toContain("Read-only file system");
+  expect(text).toContain("hook-rofs");
+  expect(text).toMatch(/Seccomp:\s+2/);
+  expect(text).toContain("hook-tmp-0");
+  expect(existsSync("/usr/sysg-hook")).toBe(false);
 });
