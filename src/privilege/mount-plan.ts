@@ -251,8 +251,9 @@ function mountCover(c: Cover, host: HostView, hasGrafts: boolean): MountOp[] {
       return [{ op: "mount", fstype: "tmpfs", target: c.path, flags: MS_NOSUID | MS_NODEV, options: "mode=0755" }];
     case "mask":
       if (!c.dir) return [{ op: "bind", source: host.maskFile, target: c.path, flags: 0 }];
-      // Nothing to list or read; with paths grafted inside it is still walkable to reach them.
-      return [{ op: "mount", fstype: "tmpfs", target: c.path, flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, options: hasGrafts ? "mode=0711" : "mode=0000" }];
+      // Nothing to list or read (not even for its owner, root); with paths grafted inside it can
+      // still be walked through to reach them.
+      return [{ op: "mount", fstype: "tmpfs", target: c.path, flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, options: hasGrafts ? "mode=0111" : "mode=0000" }];
     case "dev":
       return [];
   }

@@ -19,6 +19,7 @@ const PY = "/usr/bin/python3";
 
 let sb: Sandbox;
 let work = ""; // host paths the services see: outside /tmp, /home and /root
+let home = ""; // a directory under /home, writable inside although protect_home hides /home
 let shared = ""; // a tmpfs with shared propagation, for the leak test
 let sharedMounted = false;
 const stateDir = () => join(sb.home, ".local", "share", "systemg");
@@ -89,14 +90,19 @@ services:
       ...(block ? [`block=${block}`] : []),
       "exists=/dev/mem",
       "mknod=/tmp/null2",
+      `write=${join(work, "ro", "x")}`,
+      `write=${join(home, "data", "x")}`,
+      `read=${join(home, "data", "seed")}`,
+      "list=/home",
+      `exists=${join(home, "other")}`,
     )}
     isolation:
       private_tmp: true
       private_devices: true
       protect_system: strict
       protect_home: true
-      read_write_paths: [${rw}]
-      read_only_paths: ["-${join(work, "missing")}"]
+      read_write_paths: [${rw}, ${join(home, "data")}]
+      read_only_paths: ["-${join(work, "missing")}", ${join(work, "ro")}]
       inaccessible_paths: [${secret}, ${join(work, "secret.txt")}]
       protect_kernel_tunables: true
       protect_kernel_modules: true
@@ -183,6 +189,11 @@ beforeAll(() => {
   work = mkdtempSync("/srv/sysg-sandbox-"); // outside /tmp, /home, /root: seen by every service
   chmodSync(work, 0o755);
   mkdirSync(join(work, "rw"));
+  mkdirSync(join(work, "ro"));
+  home = mkdtempSync("/home/sysg-sandbox-");
+  mkdirSync(join(home, "data"));
+  mkdirSync(join(home, "other"));
+  writeFileSync(join(home, "data", "seed"), "seed\n");
   mkdirSync(join(work, "secret"));
   writeFileSync(join(work, "secret", "file"), "secret\n");
   writeFileSync(join(work, "secret.txt"), "secret\n");
@@ -205,6 +216,7 @@ afterAll(() => {
   sb.cleanup();
   if (sharedMounted) spawnSync("umount", ["-R", shared]);
   if (work) rmSync(work, { recursive: true, force: true });
+  if (home) rmSync(home, { recursive: true, force: true });
 });
 
 describe("filesystem sandbox (root service, no capabilities)", () => {
@@ -227,7 +239,14 @@ describe("filesystem sandbox (root service, no capabilities)", () => {
       "read=/dev/urandom": "ok",
       "exists=/dev/mem": "ENOENT",
       "mknod=/tmp/null2": "EPERM",
+      [`write=${join(work, "ro", "x")}`]: "EROFS",
+      // protect_home: /home is hidden, but the read_write_paths entry inside it is grafted in
+      "list=/home": "EACCES",
+      [`write=${join(home, "data", "x")}`]: "ok",
+      [`read=${join(home, "data", "seed")}`]: "ok",
     });
+    expect(["EACCES", "ENOENT"]).toContain(p[`exists=${join(home, "other")}`]!);
+    expect(existsSync(join(home, "data", "x"))).toBe(true);
     if (block) expect(p[`block=${block}`]).toBe("ENOENT");
     // what the service wrote is where it should be: rw path on the host, /tmp private
     expect(existsSync(join(rw, "x"))).toBe(true);

@@ -78,7 +78,7 @@ describe("planMounts", () => {
     const { ops } = plan({ protect_home: true, read_write_paths: ["/home/app/data"] });
     const order = ops.map((o) => `${o.op} ${o.target}`);
     expect(order.indexOf("clone /home/app/data")).toBe(0);
-    expectOp(ops, { op: "mount", fstype: "tmpfs", target: "/home", flags: 0x2 | 0x4 | 0x8, options: "mode=0711" });
+    expectOp(ops, { op: "mount", fstype: "tmpfs", target: "/home", flags: 0x2 | 0x4 | 0x8, options: "mode=0111" });
     const at = (s: string) => order.indexOf(s);
     expect(at("mount /home")).toBeLessThan(at("mkdir /home/app"));
     expect(at("mkdir /home/app")).toBeLessThan(at("mkdir /home/app/data"));
