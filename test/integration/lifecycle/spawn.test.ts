@@ -123,6 +123,18 @@ describe("sysg spawn", () => {
     await until("d2 gone", () => !alive(Number(b.stdout.trim())));
   });
 
+  test("--parent-pid: the unit whose process is that pid (SPEC's form); a pid of no unit is refused", async () => {
+    const web = unit("web")!;
+    const r = run(sb, ["spawn", "--parent-pid", String(web.pid), "--name", "bypid", "--ttl", "30s", "--", "sleep", "300"]);
+    expect(r.code).toBe(0);
+    expect(unit("web/bypid")!.pid).toBe(Number(r.stdout.trim()));
+    process.kill(Number(r.stdout.trim()), "SIGTERM");
+    await until("bypid gone", () => !unit("web/bypid"));
+    const none = run(sb, ["spawn", "--parent-pid", String(process.pid), "--", "sleep", "1"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`pid ${process.pid} belongs to no running service or child`);
+  });
+
   test("from inside a service: SYSG_SOCKET, and the caller's own unit is the parent", async () => {
     const helper = await until("helper", () => unit("selfspawn/helper"));
     expect(helper.kind).toBe("spawned");
@@ -145,5 +157,27 @@ describe("sysg spawn", () => {
       expect(r.stdout).toBe("");
     }
     expect(status().filter((u) => u.kind === "spawned").map((u) => u.name)).toEqual(before);
+  });
+});
+
+describe("sysg spawn after a SIGKILLed supervisor", () => {
+  test("the next start stops the children it left (they are recorded with the services)", async () => {
+    const s2 = sandbox();
+    try {
+      const cfg = s2.write("k.yaml", `version: "1"\nservices:\n  web:\n    command: exec sleep 300\n    spawn: {}\n    stop_timeout: 2s\n`);
+      expect(run(s2, ["start", "--daemonize", "-c", cfg], { timeout: 30_000 }).code).toBe(0);
+      const child = Number(run(s2, ["spawn", "--parent", "web", "--", "sleep", "300"]).stdout.trim());
+      expect(alive(child)).toBe(true);
+      const state = join(s2.home, ".local", "share", "systemg");
+      await until("child in pid.json", () => readFileSync(join(state, "pid.json"), "utf8").includes("web/child-1"));
+      process.kill(JSON.parse(readFileSync(join(state, "sysg.pid"), "utf8")).pid, "SIGKILL");
+      await sleep(200);
+      expect(alive(child)).toBe(true); // nothing stops it but the next supervisor
+      expect(run(s2, ["start", "--daemonize", "-c", cfg], { timeout: 30_000 }).code).toBe(0);
+      await until("child stopped by the next start", () => !alive(child));
+      run(s2, ["stop"], { timeout: 30_000 });
+    } finally {
+      s2.cleanup();
+    }
   });
 });
