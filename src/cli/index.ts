@@ -7,7 +7,7 @@ import type { Connector } from "../ipc/client.ts";
 import type { Platform } from "../platform/types.ts";
 import { VALUE_FLAGS } from "./args.ts";
 import type { CommandDef } from "./command.ts";
-import { VERSION } from "../version.ts";
+import { VERSION, VERSION_LINE } from "../version.ts";
 
 /** What the entry file provides: lazy loaders for the runtime backend. */
 export interface Backend {
@@ -112,7 +112,7 @@ export async function runCli(rawArgv: string[], backend: Backend): Promise<numbe
   loadPlatform = backend.platform;
   loadConnector = backend.connector;
   if (rawArgv.includes("--version") || rawArgv.includes("-V")) {
-    console.log(`sysg ${VERSION}`);
+    console.log(`sysg ${VERSION_LINE}`);
     return 0;
   }
   const argv = reorderArgv(rawArgv);
