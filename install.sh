@@ -224,7 +224,10 @@ install_sysg() {
   if [ "$systemd" = 1 ]; then
     fetch_verified install-systemg.sh
     set -- --bin "$bindir/sysg"
-    if [ -n "$root" ]; then set -- "$@" --root "$root"; fi
+    if [ -n "$root" ]; then
+      # the unit names the binary as seen from inside DIR
+      set -- --bin "${bindir#"${root%/}"}/sysg" --root "$root"
+    fi
     sh "$tmp/install-systemg.sh" "$@" || die "install-systemg.sh failed (see above); sysg itself is installed at $bindir/sysg"
   fi
 }
@@ -263,6 +266,12 @@ main() {
     *[!0-9A-Za-z.+-]*) die "--version $version: expected a version like 0.1.0" ;;
   esac
   if [ -n "$root" ] && [ "$systemd" = 0 ]; then die "--root only applies with --systemd"; fi
+  if [ -n "$root" ]; then
+    case ${SYSG_PREFIX-} in
+      "${root%/}"/*) ;;
+      *) die "with --root $root, SYSG_PREFIX must be a directory inside it (now: ${SYSG_PREFIX-unset})" "for example SYSG_PREFIX=${root%/}/usr/local" ;;
+    esac
+  fi
   if [ -n "${SYSG_DOWNLOAD_URL-}" ]; then
     url=${SYSG_DOWNLOAD_URL%/}
   elif [ -n "$version" ]; then

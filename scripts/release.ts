@@ -5,6 +5,7 @@
 //                           aarch64-linux-gnu-gcc); skipped with a note when that compiler is missing
 //   sysg.1                  the man page, when this sysg can print one (`sysg man`)
 //   install.sh              the installer (a copy of ./install.sh)
+//   install-systemg.sh      the systemd unit installer (install.sh --systemd runs it)
 //   SHA256SUMS              `sha256sum -c` format, over every file above
 // The directory is assembled beside the target and renamed into place: a failed release never
 // leaves a mix of old and new files.
@@ -122,6 +123,7 @@ try {
   if (man.status === 0 && /^\.(TH|\\")/m.test(man.stdout)) writeFileSync(join(tmp, "sysg.1"), man.stdout);
 
   copyFileSync(join(root, "install.sh"), join(tmp, "install.sh"));
+  copyFileSync(join(root, "scripts", "install-systemg.sh"), join(tmp, "install-systemg.sh"));
   const files = readdirSync(tmp).sort();
   writeFileSync(join(tmp, "SHA256SUMS"), files.map((f) => `${sha256(join(tmp, f))}  ${f}\n`).join(""));
 

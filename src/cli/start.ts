@@ -18,6 +18,7 @@ import { runSupervisor } from "../supervisor/run.ts";
 import { VERSION } from "../version.ts";
 import { configArg, configPositional, dropPrivilegesArg, globalArgs } from "./args.ts";
 import { daemonize } from "./daemonize.ts";
+import type { NotifyClient } from "../platform/types.ts";
 import { loadConnector, loadPlatform } from "./index.ts";
 import { parseLogLevel } from "./loglevel.ts";
 import { PrefixedOutput, wantColor } from "./output.ts";
@@ -54,6 +55,9 @@ export default defineCommand({
     }
     // Socket activation: take LISTEN_* out of our env before any service env is built from it.
     const sockets = captureListenFds(process.env, process.pid);
+    // Started by systemd as Type=notify: this socket is ours alone (not for a --daemonize child).
+    const notifySocket = process.env.NOTIFY_SOCKET;
+    delete process.env.NOTIFY_SOCKET;
     const dropPrivileges = args["drop-privileges"] === true;
     const euid = process.geteuid?.() ?? 0;
     const home = process.env.HOME ?? homedir();
@@ -125,6 +129,12 @@ export default defineCommand({
     }
 
     const daemon = notifyFd !== undefined;
+    let systemd: NotifyClient | undefined;
+    if (notifySocket) {
+      const c = platform.notifyClient(notifySocket);
+      if (c.ok) systemd = c.client;
+      else console.error(`sysg start: cannot notify systemd: ${c.message}; continuing without it`);
+    }
     const terminal = daemon ? null : new PrefixedOutput(config.order, wantColor(args.color, isatty(1)));
     const code = await runSupervisor({
       platform,
@@ -136,6 +146,7 @@ export default defineCommand({
       version: VERSION,
       only,
       notifyFd,
+      systemd,
       init: args.init === true,
       privilege: (warn) => privilegeHook({ euid, sys, dropPrivileges, sockets, warn }),
       // SPEC §6: under --sys, members of group `systemg` (when it exists) may change things too

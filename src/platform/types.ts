@@ -143,6 +143,17 @@ export interface NotifySocket {
   close(): void;
 }
 
+/** The sending end of the sd_notify protocol: sysg telling systemd about itself (Type=notify). */
+export interface NotifyClient {
+  /** the NOTIFY_SOCKET it sends to: a path, or "@name" for an abstract socket */
+  address: string;
+  /** one datagram (newline-separated KEY=VALUE lines); null when sent, else why not */
+  send(message: string): string | null;
+  /** CLOCK_MONOTONIC in µs, as MONOTONIC_USEC= wants it */
+  monotonicUsec(): bigint;
+  close(): void;
+}
+
 export interface Platform {
   /** Fork/exec through the C shim. Never throws for child-side failures: see SpawnOutcome. */
   spawn(spec: SpawnSpec): SpawnOutcome;
@@ -165,6 +176,8 @@ export interface Platform {
   /** A unix datagram socket bound to `path` (a stale file there is replaced), writable by any
    *  user, for sd_notify messages from a service. */
   notifySocket(path: string): { ok: true; socket: NotifySocket } | { ok: false; message: string };
+  /** A sender to systemd's NOTIFY_SOCKET (a path or "@abstract"). */
+  notifyClient(address: string): { ok: true; client: NotifyClient } | { ok: false; message: string };
   /** Stop the reaper's timers/handlers so the process can exit. */
   shutdown(): void;
   /** Unmaps the clean pages of our own executable that start-up touched (they fault back from

@@ -7,7 +7,7 @@ import type { ResolvedConfig } from "../config/resolved.ts";
 import { defaultAuthorize, isAdmin } from "../ipc/authorize.ts";
 import { createIpcServer } from "../ipc/server.ts";
 import { CronScheduler } from "../cron/scheduler.ts";
-import type { Platform } from "../platform/types.ts";
+import type { NotifyClient, Platform } from "../platform/types.ts";
 import { MarkCache, formatMark, stateDirId } from "../runtime/attribution.ts";
 import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { writeFileAtomic } from "../runtime/state.ts";
@@ -20,6 +20,7 @@ import { History } from "./history.ts";
 import { StatePersister } from "./persist.ts";
 import { stopAdopted, stopRecordedServices } from "./recover.ts";
 import { type Level, type PrivilegeHook, Supervisor, type UnitSnapshot } from "./supervisor.ts";
+import { SystemdNotifier } from "./systemd-notify.ts";
 
 /** Where the foreground supervisor shows lines and events (the CLI's PrefixedOutput). */
 export interface Terminal {
@@ -48,6 +49,8 @@ export interface RunOptions {
   adminGids?: number[];
   /** container init (PID 1 or --init): forward SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2/SIGWINCH to services */
   init?: boolean;
+  /** started by systemd (Type=notify): READY=1, STATUS=, RELOADING=1, STOPPING=1 go here */
+  systemd?: NotifyClient;
   /** builds the per-service privilege hook; `warn` goes to supervisor.log (and the terminal) */
   privilege?: (warn: (service: string, text: string) => void) => PrivilegeHook;
 }
@@ -168,6 +171,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((r) => (resolveDone = r));
   let shutdownStarted = false;
+  let systemd: SystemdNotifier | null = null;
 
   const sup = new Supervisor({
     platform,
@@ -178,6 +182,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     onState: (u) => {
       history.observe(u);
       persister?.changed();
+      systemd?.changed();
     },
     report,
     onCritical: (service, code) => {
@@ -192,6 +197,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     controlSocket: paths.controlSock,
     onChildren: () => persister?.changed(),
   });
+  if (opts.systemd) systemd = new SystemdNotifier(opts.systemd, () => sup.snapshots(), (m) => report("warn", null, m));
   // dynamic children are recorded too, so a successor stops them after a SIGKILLed supervisor
   persister = new StatePersister(paths, () => [...sup.snapshots(), ...spawnedSnapshots(sup)], (m) => report("error", null, m));
   /** config_hint: which file this state dir was last run with (status reads it when no supervisor runs) */
@@ -209,6 +215,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
       return;
     }
     shutdownStarted = true;
+    systemd?.stopping();
     report("info", null, "stopping all services");
     cron.stop();
     sup.shutdown().then(resolveDone);
@@ -257,13 +264,20 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   const onSignal = () => shutdown();
   const onHup = async () => {
     report("info", null, `SIGHUP: reloading ${config.path}`);
+    systemd?.reloading(config.path);
     const r = await loadConfig(undefined);
     if (!r.ok) {
       report("error", null, `reload refused, the running services are unchanged:\n${r.message}`);
+      systemd?.markReady(`reload refused (config invalid, see the log); services unchanged`);
       return;
     }
     const changes = await sup.apply(r.config);
     adopt(r.config);
+    if (systemd) {
+      // systemd shows "reloading" until the new runs settled, as at start
+      await sup.whenSettled(changes.filter((c) => c.action === "started" || c.action === "restarted").map((c) => c.name));
+      systemd.markReady();
+    }
     report("info", null, `reloaded: ${changes.filter((c) => c.action !== "unchanged").map((c) => `${c.name} ${c.action}`).join(", ") || "nothing changed"}`);
   };
   // As a container's init, signals meant for "the container" go to every service (SPEC §9);
@@ -303,6 +317,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   sup.whenSettled().then(() => {
     persister?.flush();
     notify("ready");
+    systemd?.markReady();
     // after the JIT compiled what start-up made hot (its compilers are code pages too)
     for (const ms of TRIM_AFTER_START_MS) setTimeout(trimCode, ms).unref?.();
   });
@@ -321,6 +336,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   report("info", null, "all services stopped");
   supervisorLog.flush();
   terminal?.flush();
+  systemd?.close();
   lock.value.release();
   platform.shutdown();
   return exitCode;

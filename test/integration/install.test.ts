@@ -93,7 +93,7 @@ afterAll(() => {
 describe.skipIf(why !== null)("npm run release", () => {
   test("dist/release holds the compressed binary, install.sh and a SHA256SUMS that sha256sum -c accepts", () => {
     const dir = served.get("release")!;
-    expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(["SHA256SUMS", "install.sh", "sysg-linux-x86_64.xz"]));
+    expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(["SHA256SUMS", "install-systemg.sh", "install.sh", "sysg-linux-x86_64.xz"]));
     const sums = readFileSync(join(dir, "SHA256SUMS"), "utf8").trim().split("\n");
     expect(sums.map((l) => l.split("  ")[1]).sort()).toEqual(readdirSync(dir).filter((f) => f !== "SHA256SUMS").sort());
     const check = spawnSync("sha256sum", ["-c", "SHA256SUMS"], { cwd: dir, encoding: "utf8" });

@@ -3,7 +3,7 @@ import { ptr } from "bun:ffi";
 import { signalNumber } from "../../config/signals.ts";
 import type { Platform } from "../types.ts";
 import { releaseCodePages } from "./memory.ts";
-import { notifySocket } from "./notify.ts";
+import { notifyClient, notifySocket } from "./notify.ts";
 import { peerCred } from "./peercred.ts";
 import { hostProbe } from "./probe.ts";
 import { Reaper } from "./reaper.ts";
@@ -66,6 +66,7 @@ export function createBunPlatform(): Platform {
     },
     peerCred,
     notifySocket,
+    notifyClient,
     shutdown: () => reaper.disarm(),
     releaseCodePages,
     hostProbe,

@@ -1,9 +1,10 @@
-// Platform.notifySocket: the receiving end of the sd_notify protocol — a non-blocking unix
-// datagram socket bound to a path, through libc (bun:ffi). Reads use plain recv() without a
-// control buffer, so fds a sender passes (systemd-notify's BARRIER=1) are closed by the kernel
-// and the sender's barrier completes.
+// Both ends of the sd_notify protocol over unix datagram sockets, through libc (bun:ffi):
+// Platform.notifySocket receives from a service (a socket bound to a path; reads use plain
+// recv() without a control buffer, so fds a sender passes — systemd-notify's BARRIER=1 — are
+// closed by the kernel and the sender's barrier completes); Platform.notifyClient sends sysg's
+// own state to the NOTIFY_SOCKET systemd gave it (a path or an abstract "@name").
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
-import type { NotifySocket } from "../types.ts";
+import type { NotifyClient, NotifySocket } from "../types.ts";
 import { errorText } from "./shim.ts";
 
 const AF_UNIX = 1;
@@ -11,6 +12,8 @@ const SOCK_DGRAM = 2;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 const MSG_DONTWAIT = 0x40;
+const MSG_NOSIGNAL = 0x4000;
+const CLOCK_MONOTONIC = 1;
 const ENOENT = 2;
 const EINTR = 4;
 /** sizeof(sockaddr_un.sun_path) minus the terminating NUL */
@@ -30,9 +33,65 @@ function open() {
     chmod: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
     unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
     recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
+    sendto: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i64 },
+    clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
     close: { args: [FFIType.i32], returns: FFIType.i32 },
     __errno_location: { args: [], returns: FFIType.ptr },
   });
+}
+
+/** struct sockaddr_un for a path, or for an abstract name when `address` starts with "@". */
+function sockaddrUn(address: string): { ok: true; addr: Buffer; len: number } | { ok: false; message: string } {
+  const abstract = address.startsWith("@");
+  const name = Buffer.from(abstract ? address.slice(1) : address);
+  if (name.length > MAX_PATH) {
+    const what = abstract ? "abstract name" : "path";
+    return { ok: false, message: `${what} is ${name.length} bytes, a unix socket ${what} may have at most ${MAX_PATH}` };
+  }
+  const addr = Buffer.alloc(2 + MAX_PATH + 1); // { sa_family_t; char sun_path[108] }, zero-filled
+  addr.writeUInt16LE(AF_UNIX, 0);
+  // abstract: a leading NUL and exactly the name's bytes (no terminator counted in the length)
+  name.copy(addr, abstract ? 3 : 2);
+  return { ok: true, addr, len: abstract ? 3 + name.length : 2 + name.length + 1 };
+}
+
+export function notifyClient(address: string): { ok: true; client: NotifyClient } | { ok: false; message: string } {
+  const lib = (libc ??= open()).symbols;
+  const errno = () => read.i32(lib.__errno_location()!, 0);
+  if (!address.startsWith("/") && !address.startsWith("@")) {
+    return { ok: false, message: `NOTIFY_SOCKET=${address}: expected an absolute path or an abstract "@name"` };
+  }
+  const where = sockaddrUn(address);
+  if (!where.ok) return { ok: false, message: `NOTIFY_SOCKET=${address}: ${where.message}` };
+  // non-blocking: a stuck receiver costs a lost message, never a stalled supervisor
+  const fd = lib.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return { ok: false, message: `socket: ${errorText(errno())}` };
+  const ts = new BigInt64Array(2);
+  let closed = false;
+  return {
+    ok: true,
+    client: {
+      address,
+      send(message) {
+        if (closed) return "closed";
+        const bytes = Buffer.from(message);
+        for (;;) {
+          const n = Number(lib.sendto(fd, ptr(bytes), bytes.length, MSG_NOSIGNAL, ptr(where.addr), where.len));
+          if (n >= 0) return null;
+          if (errno() !== EINTR) return `sendto ${address}: ${errorText(errno())}`;
+        }
+      },
+      monotonicUsec() {
+        lib.clock_gettime(CLOCK_MONOTONIC, ptr(ts));
+        return ts[0]! * 1_000_000n + ts[1]! / 1000n;
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        lib.close(fd);
+      },
+    },
+  };
 }
 
 export function notifySocket(path: string): { ok: true; socket: NotifySocket } | { ok: false; message: string } {
@@ -40,17 +99,13 @@ export function notifySocket(path: string): { ok: true; socket: NotifySocket } |
   const errno = () => read.i32(lib.__errno_location()!, 0);
   const fail = (call: string) => ({ ok: false as const, message: `${call}: ${errorText(errno())}` });
   const cpath = Buffer.from(`${path}\0`);
-  if (cpath.length - 1 > MAX_PATH) {
-    return { ok: false, message: `path is ${cpath.length - 1} bytes, a unix socket path may have at most ${MAX_PATH}` };
-  }
+  const where = sockaddrUn(path);
+  if (!where.ok) return { ok: false, message: where.message };
   // A file left by an earlier run (or a supervisor that was killed) would make bind fail.
   if (lib.unlink(ptr(cpath)) !== 0 && errno() !== ENOENT) return fail("unlink");
   const fd = lib.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail("socket");
-  const addr = Buffer.alloc(2 + MAX_PATH + 1); // struct sockaddr_un { sa_family_t; char sun_path[108] }
-  addr.writeUInt16LE(AF_UNIX, 0);
-  cpath.copy(addr, 2);
-  if (lib.bind(fd, ptr(addr), 2 + cpath.length) !== 0) {
+  if (lib.bind(fd, ptr(where.addr), where.len) !== 0) {
     const r = fail("bind");
     lib.close(fd);
     return r;
