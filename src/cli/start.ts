@@ -12,6 +12,7 @@ import { supervisorStatus } from "../runtime/lock.ts";
 import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
 import { captureListenFds } from "../privilege/socket-activation.ts";
 import { checkPrivileges } from "../privilege/context.ts";
+import { adoptDelegatedCgroup } from "../privilege/delegation.ts";
 import { findGroup, readAccounts } from "../privilege/accounts.ts";
 import { privilegeHook } from "../supervisor/privileged.ts";
 import { runSupervisor } from "../supervisor/run.ts";
@@ -129,6 +130,10 @@ export default defineCommand({
     }
 
     const daemon = notifyFd !== undefined;
+    // Under systemd (Delegate=yes): services' cgroups go below the unit's own cgroup.
+    const delegated = adoptDelegatedCgroup(process.env, process.pid);
+    if (delegated && !delegated.ok) console.error(`sysg start: ${delegated.reason}; services' cgroups stay under the default root`);
+    const cgroupRoot = delegated?.ok ? delegated.root : undefined;
     let systemd: NotifyClient | undefined;
     if (notifySocket) {
       const c = platform.notifyClient(notifySocket);
@@ -148,7 +153,7 @@ export default defineCommand({
       notifyFd,
       systemd,
       init: args.init === true,
-      privilege: (warn) => privilegeHook({ euid, sys, dropPrivileges, sockets, warn }),
+      privilege: (warn) => privilegeHook({ euid, sys, dropPrivileges, cgroupRoot, sockets, warn }),
       // SPEC §6: under --sys, members of group `systemg` (when it exists) may change things too
       adminGids: sys ? adminGids() : [],
       loadConfig: async (path) => {

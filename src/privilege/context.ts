@@ -54,6 +54,8 @@ export interface PrivilegeOptions {
   dropPrivileges: boolean;
   /** --sys */
   sys: boolean;
+  /** the cgroup root for services that name none (a systemd-delegated subtree); default <cgroup2 mount>/systemg */
+  cgroupRoot?: string;
   paths?: PrivilegePaths;
 }
 
@@ -258,7 +260,7 @@ function resolveService(service: ResolvedService, opts: PrivilegeOptions, host: 
 
   const ctx: PrivilegeContext = { spec, env, warnings };
   if (limits.plan.cgroup) {
-    const cgRoot = limits.plan.cgroup.root ?? defaultCgroupRoot(host.mountinfo);
+    const cgRoot = limits.plan.cgroup.root ?? opts.cgroupRoot ?? defaultCgroupRoot(host.mountinfo);
     const where = cgRoot === null ? null : cgroup2MountOf(cgRoot, host.mountinfo);
     if (cgRoot === null) warnings.push(`${base}.limits.cgroup ignored: this host has no cgroup2 mount`);
     else if (where && !where.ok) warnings.push(`${base}.limits.cgroup ignored: ${where.reason}`);

@@ -22,6 +22,8 @@ export interface PrivilegeHookOptions {
   euid: number;
   sys: boolean;
   dropPrivileges: boolean;
+  /** default cgroup root (see PrivilegeOptions.cgroupRoot) */
+  cgroupRoot?: string;
   sockets: CapturedSockets;
   warn: (service: string, text: string) => void;
 }
@@ -35,7 +37,12 @@ export function privilegeHook(opts: PrivilegeHookOptions): PrivilegeHook {
     opts.warn(svc.name, text);
   };
   return (svc) => {
-    const ctx = buildPrivilegeContext(svc, { euid: opts.euid, dropPrivileges: opts.dropPrivileges, sys: opts.sys });
+    const ctx = buildPrivilegeContext(svc, {
+      euid: opts.euid,
+      dropPrivileges: opts.dropPrivileges,
+      sys: opts.sys,
+      cgroupRoot: opts.cgroupRoot,
+    });
     if (!ctx.ok) return { ok: false, reason: `${ctx.error.message}${ctx.error.hint ? ` (${ctx.error.hint})` : ""}` };
     for (const w of ctx.warnings) warnOnce(svc, w);
     if (ctx.spec.mountPlan?.some((op) => op.op === "bind" && op.source === MASK_FILE)) {
