@@ -106,6 +106,11 @@ export class FakePlatform implements Platform {
     return { ok: true, socket: { path, fd: this.nextFd++, receive: () => [], close() {} } };
   }
 
+  /** systemd's NOTIFY_SOCKET: the supervisor tests never set it */
+  notifyClient(address: string): { ok: false; message: string } {
+    return { ok: false, message: `fake platform: no sd_notify client for ${address}` };
+  }
+
   shutdown(): void {}
 
   /** The commands spawned so far, in order. */
