@@ -216,6 +216,30 @@ describe.skipIf(why !== null)("curl -fsSL URL/install.sh | sh", () => {
   }
 });
 
+describe.skipIf(why !== null)("the man page", () => {
+  test("a release with sysg.1 installs it under share/man/man1 (verified like the binary); --uninstall removes it", async () => {
+    const dir = smallRelease("with-man", "sysg 0.1.0 (commit 111111111111)");
+    writeFileSync(join(dir, "sysg.1"), '.TH SYSG 1\n.SH NAME\nsysg \\- process supervisor\n');
+    spawnSync("sh", ["-c", "sha256sum sysg.1 >> SHA256SUMS"], { cwd: dir });
+    const prefix = join(sb.dir, "p-man");
+    const env = { PATH: pathEnv, SYSG_PREFIX: prefix, SYSG_DOWNLOAD_URL: `${base}/with-man` };
+    const r = await sh(`curl -fsSL "$SYSG_DOWNLOAD_URL/install.sh" | sh`, env);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`installed the man page at ${prefix}/share/man/man1/sysg.1`);
+    expect(tree(prefix)).toEqual(["bin", "bin/sysg", "share", "share/man", "share/man/man1", "share/man/man1/sysg.1"]);
+    expect(statSync(join(prefix, "share/man/man1/sysg.1")).mode & 0o777).toBe(0o644);
+    // a corrupted man page is refused like a corrupted binary
+    writeFileSync(join(dir, "sysg.1"), "tampered");
+    const bad = await sh(`curl -fsSL "$SYSG_DOWNLOAD_URL/install.sh" | sh`, env);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain("checksum mismatch for sysg.1");
+    expect(readFileSync(join(prefix, "share/man/man1/sysg.1"), "utf8")).toStartWith(".TH SYSG 1");
+    const un = await sh(`curl -fsSL "$SYSG_DOWNLOAD_URL/install.sh" | sh -s -- --uninstall`, env);
+    expect(un.code).toBe(0);
+    expect(tree(prefix)).toEqual([]);
+  });
+});
+
 describe.skipIf(why !== null)("installer refusals leave nothing behind", () => {
   async function refused(shellLine: string, env: Record<string, string>, prefix: string) {
     const r = await sh(shellLine, { PATH: pathEnv, HOME: sb.home, SYSG_PREFIX: prefix, TMPDIR: join(sb.dir, "tmp"), ...env });
