@@ -74,7 +74,9 @@ function crossBuild(arch: Arch, commit: string, outfile: string): void {
   const stage = join(root, ".build", `cross-${arch}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  for (const f of ["src", "package.json", "tsconfig.json"]) cpSync(join(root, f), join(stage, f), { recursive: true });
+  // the whole tree but its outputs, dependencies and history (anything src/ may import comes along)
+  const skip = new Set(["node_modules", "dist", ".build", ".git"]);
+  for (const f of readdirSync(root)) if (!skip.has(f)) cpSync(join(root, f), join(stage, f), { recursive: true });
   symlinkSync(join(root, "node_modules"), join(stage, "node_modules"));
   buildShim(root, stage, CROSS[arch].cc);
   compileBinary({ workDir: stage, outfile, commit, target: CROSS[arch].bunTarget });
@@ -116,6 +118,7 @@ try {
     const xz = join(tmp, `sysg-linux-${arch}.xz`);
     const r = spawnSync("sh", ["-c", `xz -T0 -${opts.level} -c "$1" > "$2"`, "sh", bin, xz], { stdio: "inherit" });
     if (r.status !== 0) fail(`xz of ${bin} failed (exit ${r.status}); is xz-utils installed?`);
+    if (bin !== nativeBin) rmSync(bin, { force: true });
   }
 
   // The man page, when this sysg has one (issue 12's `sysg man`); optional for the installer.
