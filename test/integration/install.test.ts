@@ -91,9 +91,9 @@ afterAll(() => {
 });
 
 describe.skipIf(why !== null)("npm run release", () => {
-  test("dist/release holds the compressed binary, install.sh and a SHA256SUMS that sha256sum -c accepts", () => {
+  test("dist/release holds the compressed binary, the man page, the installers and a SHA256SUMS that sha256sum -c accepts", () => {
     const dir = served.get("release")!;
-    expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(["SHA256SUMS", "install-systemg.sh", "install.sh", "sysg-linux-x86_64.xz"]));
+    expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(["SHA256SUMS", "install-systemg.sh", "install.sh", "sysg-linux-x86_64.xz", "sysg.1"]));
     const sums = readFileSync(join(dir, "SHA256SUMS"), "utf8").trim().split("\n");
     expect(sums.map((l) => l.split("  ")[1]).sort()).toEqual(readdirSync(dir).filter((f) => f !== "SHA256SUMS").sort());
     const check = spawnSync("sha256sum", ["-c", "SHA256SUMS"], { cwd: dir, encoding: "utf8" });
@@ -140,7 +140,9 @@ describe.skipIf(why !== null)("curl -fsSL URL/install.sh | sh", () => {
     expect(spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim()).toBe(versionLine);
     expect(spawnSync("cmp", [bin, SYSG]).status).toBe(0); // byte for byte the binary that was packaged
     expect(r.out).toContain(`${prefix}/bin is not in your PATH`);
-    expect(tree(prefix)).toEqual(["bin", "bin/sysg"]);
+    // the man page comes along (the release has the one `sysg man` prints)
+    expect(tree(prefix)).toEqual(["bin", "bin/sysg", "share", "share/man", "share/man/man1", "share/man/man1/sysg.1"]);
+    expect(readFileSync(join(prefix, "share/man/man1/sysg.1"), "utf8")).toBe(spawnSync(SYSG, ["man"], { encoding: "utf8" }).stdout);
     const un = await sh(`curl -fsSL "$SYSG_DOWNLOAD_URL/install.sh" | sh -s -- --uninstall`, env);
     expect(un.code).toBe(0);
     expect(un.out).toContain(`removed ${bin}`);
