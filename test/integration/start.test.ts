@@ -57,8 +57,12 @@ services:
     await p.waitFor(/web\s+\| web-up/);
     const out = p.output();
     const at = (re: RegExp) => out.search(re);
+    // db's own output and its readiness travel on different pipes, so order them by the
+    // supervisor's lines: api is started only after db's readiness probe passed.
     expect(at(/db\s+\| listening/)).toBeGreaterThan(-1);
-    expect(at(/db\s+\| listening/)).toBeLessThan(at(/api\s+\| api-up/));
+    expect(at(/db: ready: readiness tcp/)).toBeGreaterThan(-1);
+    expect(at(/db: ready: readiness tcp/)).toBeLessThan(at(/api: started/));
+    expect(at(/api: started/)).toBeLessThan(at(/web: started/));
     expect(at(/api\s+\| api-up/)).toBeLessThan(at(/web\s+\| web-up/));
     p.signal("SIGTERM");
     expect(await p.exited).toBe(0);
