@@ -71,7 +71,6 @@ export function exportKubernetes(config: ResolvedConfig, opts: { image: string }
     if (Object.keys(s.hooks).length > 0) note("hooks", "only on_start.success (postStart) and on_stop (preStop) have lifecycle equivalents");
     if (s.critical) note("critical", "no equivalent: other pods keep running");
     if (s.socket_activation) note("socket_activation", "use a Service in front of the pod");
-    if (s.health !== null) note("health", "write a livenessProbe (httpGet, tcpSocket or exec) with the same period and failureThreshold");
     if (s.spawn !== null) note("spawn", "no dynamic children: run them as Jobs");
   }
   notes.push("*: logs: container stdout/stderr go to the node's log (kubectl logs)");
@@ -112,6 +111,7 @@ function containerOf(s: ResolvedService, id: string, image: string, note: (key: 
     ...(env.length > 0 ? { env } : {}),
     ...(Object.keys(limits).length > 0 ? { resources: { limits, requests: { ...limits } } } : {}),
     ...(probe ? { readinessProbe: probe } : {}),
+    ...(s.health !== null ? { livenessProbe: livenessOf(s) } : {}),
     ...(Object.keys(lifecycle).length > 0 ? { lifecycle } : {}),
     ...nonEmpty("securityContext", containerSecurity(s, note)),
   };
@@ -121,16 +121,28 @@ function nonEmpty(key: string, value: Record<string, unknown>): Record<string, u
   return Object.keys(value).length > 0 ? { [key]: value } : {};
 }
 
-function probeOf(s: ResolvedService): Record<string, unknown> | null {
-  const p = s.readiness.probe;
-  const timing = { periodSeconds: 2, failureThreshold: Math.max(1, Math.ceil(s.readiness.timeout / 2000)) };
-  if (p.kind === "tcp") return { tcpSocket: { port: p.port, ...(p.host !== "127.0.0.1" && p.host !== "localhost" ? { host: p.host } : {}) }, ...timing };
-  if (p.kind === "exec") return { exec: { command: shellArgv(p.command) }, ...timing };
+/** The check part of a probe (tcpSocket, httpGet or exec); null for kinds Kubernetes lacks. */
+function probeAction(p: ResolvedService["readiness"]["probe"] | NonNullable<ResolvedService["health"]>["probe"]): Record<string, unknown> | null {
+  if (p.kind === "tcp") return { tcpSocket: { port: p.port, ...(p.host !== "127.0.0.1" && p.host !== "localhost" ? { host: p.host } : {}) } };
+  if (p.kind === "exec") return { exec: { command: shellArgv(p.command) } };
   if (p.kind === "http") {
     const u = new URL(p.url);
-    return { httpGet: { path: `${u.pathname}${u.search}`, port: Number(u.port || (u.protocol === "https:" ? 443 : 80)), scheme: u.protocol === "https:" ? "HTTPS" : "HTTP" }, ...timing };
+    return { httpGet: { path: `${u.pathname}${u.search}`, port: Number(u.port || (u.protocol === "https:" ? 443 : 80)), scheme: u.protocol === "https:" ? "HTTPS" : "HTTP" } };
   }
   return null;
+}
+
+function probeOf(s: ResolvedService): Record<string, unknown> | null {
+  const action = probeAction(s.readiness.probe);
+  return action && { ...action, periodSeconds: 2, failureThreshold: Math.max(1, Math.ceil(s.readiness.timeout / 2000)) };
+}
+
+/** health (liveness): the same probe every interval, `failures` in a row restart the container. */
+function livenessOf(s: ResolvedService): Record<string, unknown> | null {
+  if (s.health === null) return null;
+  const action = probeAction(s.health.probe);
+  const sec = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+  return action && { ...action, periodSeconds: sec(s.health.interval), timeoutSeconds: sec(s.health.timeout), failureThreshold: Math.max(1, s.health.failures) };
 }
 
 function podSecurity(s: ResolvedService, note: (key: string, why: string) => void): Record<string, unknown> {

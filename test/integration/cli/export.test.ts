@@ -97,6 +97,7 @@ services:
   db:
     command: exec sleep 1000
     readiness: { tcp: "127.0.0.1:5432", timeout: 30s }
+    health: { tcp: "127.0.0.1:5432", interval: 15s, timeout: 2s, failures: 4 }
     limits:
       nofile: 4096
       nproc: 1000
@@ -229,7 +230,8 @@ describe("sysg export", () => {
     expect(c.command).toEqual(["/bin/sh", "-c", `echo "it's $HOME at 100%" && exec sleep 1000`]);
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: "/health", port: 8080 } });
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } });
-    const db = docs.find((d) => d.metadata.name === "db") as unknown as { spec: { template: { spec: { containers: { resources: unknown }[] } } } };
+    const db = docs.find((d) => d.metadata.name === "db") as unknown as { spec: { template: { spec: { containers: { resources: unknown; livenessProbe: unknown }[] } } } };
+    expect(db.spec.template.spec.containers[0]!.livenessProbe).toEqual({ tcpSocket: { port: 5432 }, periodSeconds: 15, timeoutSeconds: 2, failureThreshold: 4 });
     expect(db.spec.template.spec.containers[0]!.resources).toEqual({ limits: { memory: "536870912", cpu: "500m" }, requests: { memory: "536870912", cpu: "500m" } });
     const cron = docs.find((d) => d.kind === "CronJob")!;
     expect(cron.spec).toMatchObject({ schedule: "*/15 3 * * 1-5", timeZone: "UTC" });
