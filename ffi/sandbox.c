@@ -34,7 +34,8 @@ static long run_op(const struct sysg_mount_op *op, const char *target, const cha
     return raw5(SYS_mount, source, target, source, op->flags, data[0] ? data : 0);
   case MOUNT_OP_SETATTR: {
     struct mount_attr attr = {.attr_set = op->set, .attr_clr = op->clr};
-    return raw5(SYS_mount_setattr, AT_FDCWD, target, op->flags, &attr, sizeof attr);
+    /* an autofs mount point is changed itself, not mounted by the lookup */
+    return raw5(SYS_mount_setattr, AT_FDCWD, target, op->flags | AT_NO_AUTOMOUNT, &attr, sizeof attr);
   }
   case MOUNT_OP_MKDIR: {
     long r = raw3(SYS_mkdirat, AT_FDCWD, target, op->flags);
@@ -53,7 +54,7 @@ static long run_op(const struct sysg_mount_op *op, const char *target, const cha
   }
   case MOUNT_OP_CLONE: {
     if (op->set >= SYSG_MOUNT_SLOTS) return -EINVAL;
-    long fd = raw3(SYS_open_tree, AT_FDCWD, target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | op->flags);
+    long fd = raw3(SYS_open_tree, AT_FDCWD, target, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_NO_AUTOMOUNT | op->flags);
     if (fd < 0) return fd;
     slots[op->set] = (int)fd;
     return 0;

@@ -179,8 +179,8 @@ export function planMounts(iso: RawIsolation, base: string, host: HostView): Mou
     const above = coverAbove(c.path);
     return !above || grafts.some((g) => within(c.path, g.path) && within(g.path, above.path));
   });
-  if (grafts.length > 64) {
-    errors.push({ path: base, message: `${grafts.length} paths nested inside covered ones (at most 64)` });
+  if (grafts.length + DEV_NODES.length + 2 > 64) {
+    errors.push({ path: base, message: `${grafts.length} paths nested inside covered ones (at most ${64 - DEV_NODES.length - 2})` });
     return { ops: [], errors, needed };
   }
 
