@@ -11,7 +11,7 @@ import { type ExecutionContext, type SpawnAnswer, type SpawnOrder, SpawnedChildr
 import { type HookEvent, type HookOutcome, runHook } from "./hooks.ts";
 import { type Effect, type LastExit, type Lifecycle, type LifecycleEvent, initialLifecycle, transition } from "./lifecycle.ts";
 import { passHealthCheck, watchLiveness } from "./health.ts";
-import { NotifyChannel } from "./notify.ts";
+import { NotifyChannel, notifySocketPath } from "./notify.ts";
 import type { PrivilegeHook } from "./privileged.ts";
 import { describeProbe, probeUntilReady } from "./readiness.ts";
 import { type UnitState, isSettled, satisfiesDependents } from "./states.ts";
@@ -493,8 +493,12 @@ export class Supervisor {
   ): { ok: true; instance: Instance } | { ok: false; reason: string } {
     let notify: NotifyChannel | null = null;
     if (svc.readiness.probe.kind === "notify") {
-      const n = this.opts.notifyDir
-        ? NotifyChannel.open(this.opts.platform, this.opts.notifyDir, svc.name)
+      // a rolling deployment's new instance must not take the serving one's socket path (the
+      // old one's close would remove it): the two alternate between two names
+      const dir = this.opts.notifyDir;
+      const taken = dir !== undefined && u.notify?.socket.path === notifySocketPath(dir, svc.name);
+      const n = dir
+        ? NotifyChannel.open(this.opts.platform, dir, taken ? `${svc.name}.next` : svc.name)
         : { ok: false as const, reason: "notify socket: the supervisor was given no directory for it" };
       if (!n.ok) return { ok: false, reason: n.reason };
       notify = n.channel;

@@ -278,3 +278,55 @@ describe("rolling deployment: bad input", () => {
     }
   });
 });
+
+describe("rolling deployment with notify readiness", () => {
+  pyTest("each instance has its own NOTIFY_SOCKET: the old one's end does not take the new one's socket away", async () => {
+    const s2 = sandbox();
+    const { createServer } = await import("node:http");
+    const health = createServer((_req, res) => res.end("ok"));
+    await new Promise<void>((r) => health.listen(0, "127.0.0.1", r));
+    const hport = (health.address() as { port: number }).port;
+    try {
+      const svc = s2.write(
+        "notify.py",
+        `import os, socket, time
+path = os.environ["NOTIFY_SOCKET"]
+print("socket", os.getpid(), path, flush=True)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"READY=1", path)
+time.sleep(300)
+`,
+      );
+      const cfg = s2.write(
+        "n.yaml",
+        `version: "1"
+services:
+  app:
+    command: exec ${PY} ${svc}
+    readiness: { notify: true, timeout: 10s }
+    deployment: { strategy: rolling, health_check: { url: "http://127.0.0.1:${hport}/", retries: 0 } }
+    stop_timeout: 2s
+`,
+      );
+      expect(run(s2, ["start", "--daemonize", "-c", cfg], { timeout: 30_000 }).code).toBe(0);
+      const log = join(s2.home, ".local", "share", "systemg", "logs", "app_stdout.log");
+      const sockets = () => [...readFileSync(log, "utf8").matchAll(/socket (\d+) (\S+)/g)].map((m) => ({ pid: Number(m[1]), path: m[2]! }));
+      for (let deploy = 1; deploy <= 2; deploy++) {
+        // not spawnSync: the health server lives in this process and must keep answering
+        const p = Bun.spawn([SYSG, "restart", "-s", "app"], { cwd: s2.dir, env: s2.env, stdout: "pipe", stderr: "pipe" });
+        const out = await new Response(p.stdout).text();
+        expect({ deploy, code: await p.exited, out }).toEqual({ deploy, code: 0, out: expect.stringContaining("restarted") });
+        const serving = JSON.parse(run(s2, ["status", "--json"]).stdout).units[0].pid;
+        const mine = sockets().find((x) => x.pid === serving)!;
+        // the serving instance's socket is still there after the old one was stopped
+        expect(existsSync(mine.path)).toBe(true);
+        const paths = sockets().map((x) => x.path);
+        expect(new Set(paths.slice(-2)).size).toBe(2);
+      }
+      run(s2, ["stop"], { timeout: 30_000 });
+    } finally {
+      health.close();
+      s2.cleanup();
+    }
+  });
+});
