@@ -42,7 +42,9 @@ describe.skipIf(!hasPython)("sysg start under systemd (NOTIFY_SOCKET)", () => {
       const ready = await l.next(/^READY=1$/m);
       // READY=1 only once nothing is still starting: the log probe of `web` passed, `once` exited
       expect(ready.msg).toBe("READY=1\nSTATUS=2 services: 1 running, 1 exited");
-      expect(p.output()).toMatch(/web +\| web up/);
+      // (the terminal copy of web's line is written on the next tick and read through a pipe,
+      // so it may reach us just after the datagram: wait for it rather than race it)
+      await p.waitFor(/web +\| web up/);
       // systemd's socket is sysg's own: the services never see it
       expect(p.output()).toContain("once sees NOTIFY_SOCKET=none");
 
