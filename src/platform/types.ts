@@ -180,10 +180,10 @@ export interface Platform {
   notifyClient(address: string): { ok: true; client: NotifyClient } | { ok: false; message: string };
   /** Stop the reaper's timers/handlers so the process can exit. */
   shutdown(): void;
-  /** Unmaps the clean pages of our own executable that start-up touched (they fault back from
-   *  the page cache when used again); returns the KiB released. Optional: a backend whose
-   *  runtime is not mapped from one file has nothing to give back. */
-  releaseCodePages?(): number;
+  /** Gives memory back while idle: a full garbage collection, then the clean pages of our own
+   *  executable that start-up touched are reclaimed (what is used again faults back in);
+   *  returns the KiB of code pages released. Optional: a backend may have nothing to give. */
+  trimMemory?(): number;
   /** What only a system call can tell about the host (for `sysg doctor`). */
   hostProbe?(): HostProbe;
 }

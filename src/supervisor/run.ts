@@ -129,11 +129,11 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   };
   warn = (text) => report("warn", null, text);
 
-  // Start-up (config, validators, spawning) touched tens of MiB of the executable's code once;
-  // give those pages back when it settled, after a reload, and now and then (what is in use
-  // faults back in from the page cache).
+  // Start-up (config, validators, spawning) touched tens of MiB of the executable's code once
+  // and left garbage: give memory back when it settled, after a reload, and now and then (what
+  // is in use faults back in from the page cache).
   const trimCode = () => {
-    const kb = platform.releaseCodePages?.() ?? 0;
+    const kb = platform.trimMemory?.() ?? 0;
     if (kb > 0) report("debug", null, `released ${kb} KiB of code pages`);
   };
 

@@ -2,7 +2,7 @@
 import { ptr } from "bun:ffi";
 import { signalNumber } from "../../config/signals.ts";
 import type { Platform } from "../types.ts";
-import { releaseCodePages } from "./memory.ts";
+import { trimMemory } from "./memory.ts";
 import { notifyClient, notifySocket } from "./notify.ts";
 import { peerCred } from "./peercred.ts";
 import { hostProbe } from "./probe.ts";
@@ -68,7 +68,7 @@ export function createBunPlatform(): Platform {
     notifySocket,
     notifyClient,
     shutdown: () => reaper.disarm(),
-    releaseCodePages,
+    trimMemory,
     hostProbe,
   };
 }

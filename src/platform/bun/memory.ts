@@ -11,7 +11,14 @@ import { dlopen, FFIType } from "bun:ffi";
 
 const MADV_PAGEOUT = 21;
 
-/** Unmaps the resident clean pages of our executable's read-only mappings; returns the KiB released. */
+/** A full collection (so freed heap pages go back), then the resident clean pages of our
+ *  executable's read-only mappings are reclaimed; returns the KiB of code pages released. */
+export function trimMemory(): number {
+  Bun.gc(true);
+  return releaseCodePages();
+}
+
+/** Reclaims the resident clean pages of our executable's read-only mappings; returns the KiB. */
 export function releaseCodePages(): number {
   let exe: string;
   let smaps: string;
