@@ -39,6 +39,7 @@ const write = !argv.includes("--no-write");
 ensureAptPeers();
 const peers = selectedPeers(argv, ["sysg-daemon", "supervisord", "pm2", "runit", "s6"]);
 const started = new Date();
+const commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).out.trim() || "?";
 const where = machine();
 console.log(`scorecard: ${counts.join("/")} services, settle ${settleMs / 1000} s, machine: ${where}`);
 
@@ -211,7 +212,7 @@ async function logs(): Promise<{ c: number; raw: number; sysg: number; lost: num
           .filter((f) => f.startsWith("writer_stdout.log"))
           .reduce((s, f) => s + Bun.file(join(logDir, f)).size, 0)
       : 0;
-  pollSync(() => size() >= want, 600_000, 2);
+  pollSync(() => size() >= want, 600_000, 20); // coarse: the poll must not compete for the CPU
   const sysgMs = performance.now() - t0;
   timeSh(`${SYSG} stop >/dev/null`, env);
   const check = await checkLog(logDir, "writer_stdout.log");
@@ -268,7 +269,7 @@ if (log) {
 }
 const meanLoad = loads.length ? loads.reduce((a, b) => a + b, 0) / loads.length : NaN;
 const head = [
-  `Run ${started.toISOString().slice(0, 16).replace("T", " ")} UTC on ${where.replace(/, load [\d.]+$/, "")}; 1-minute load during the`,
+  `Run ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, sysg at commit ${commit}, on ${where.replace(/, load [\d.]+$/, "")}; 1-minute load during the`,
   `measurements ${fmt(Math.min(...loads), 1)}–${fmt(Math.max(...loads), 1)} (mean ${fmt(meanLoad, 1)}). Command: \`bun scripts/bench/scorecard.ts ${argv.join(" ")}\`.`,
   "Ratios in parentheses are peer ÷ sysg (above 1: sysg is smaller/faster).",
   "",
