@@ -21,6 +21,7 @@ import { StatePersister } from "./persist.ts";
 import { stopAdopted, stopRecordedServices } from "./recover.ts";
 import { type Level, type PrivilegeHook, Supervisor, type UnitSnapshot } from "./supervisor.ts";
 import { SystemdNotifier } from "./systemd-notify.ts";
+import { claimLogs } from "../runtime/log-owners.ts";
 
 /** Where the foreground supervisor shows lines and events (the CLI's PrefixedOutput). */
 export interface Terminal {
@@ -206,6 +207,16 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     if (!r.ok) report("warn", null, r.error.message);
   };
   writeHint();
+  /** each config reads only its own service logs (runtime/log-owners.ts) */
+  const claim = (c: ResolvedConfig, move: boolean) => {
+    try {
+      const modes = { file: paths.fileMode, dir: paths.logDirMode };
+      for (const line of claimLogs(paths.logDir, c.path, Object.keys(c.services), modes, move)) report("info", null, line);
+    } catch (e) {
+      report("warn", null, `log files of another config with the same service names could not be moved aside: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  claim(config, true);
   const cron = new CronScheduler({ host: sup, statePath: paths.cronStateJson, fileMode: paths.fileMode, report });
 
   function shutdown(): void {
@@ -223,6 +234,8 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
 
   const loadConfig = async (path: string | undefined) => {
     const r = await opts.loadConfig(path ?? config.path);
+    // a reload continues the running services' logs; the new file owns them from now on
+    if (r.ok) claim(r.config, false);
     return r;
   };
   const policy = { sys: opts.sys, ownerUid: process.getuid?.() ?? 0, adminGids: opts.adminGids ?? [] };
