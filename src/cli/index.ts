@@ -5,7 +5,7 @@
 // options and extra arguments are usage errors (exit 2) naming the argument.
 import type { Connector } from "../ipc/client.ts";
 import type { Platform } from "../platform/types.ts";
-import { VALUE_FLAGS } from "./args.ts";
+import { VALUE_FLAGS, globalArgs } from "./args.ts";
 import type { CommandDef } from "./command.ts";
 import { VERSION, VERSION_LINE } from "../version.ts";
 
@@ -154,9 +154,17 @@ function unknownCommand(name: string): Promise<number> {
   });
 }
 
+/** Every command takes the global flags (SPEC §5: before or after the command), whether or not
+ *  its table spreads them in, so `--log-level` is checked everywhere. */
+function withGlobals(cmd: AnyCommand): AnyCommand {
+  const args = { ...(cmd.args ?? {}) };
+  for (const [name, def] of Object.entries(globalArgs)) if (!(name in args)) args[name] = def;
+  return { ...cmd, args };
+}
+
 async function printHelp(cmd: AnyCommand, argv: readonly string[]): Promise<number> {
   const { renderUsage } = await import("./usage.ts");
-  console.log(renderUsage(cmd, await stdoutColor(argv)));
+  console.log(renderUsage(withGlobals(cmd), await stdoutColor(argv)));
   return 0;
 }
 
@@ -167,7 +175,7 @@ export async function runCommand(cmd: AnyCommand, rest: string[]): Promise<numbe
   const own = dashdash < 0 ? rest : rest.slice(0, dashdash);
   if (own.includes("--help") || own.includes("-h")) return printHelp(cmd, rest);
   const { parseArgv } = await import("./parse.ts");
-  const parsed = parseArgv(cmd.args ?? {}, rest, cmd.meta.name);
+  const parsed = parseArgv(withGlobals(cmd).args, rest, cmd.meta.name);
   if (!parsed.ok) return usageError(cmd.meta.name, parsed.error.message, parsed.error.hint);
   try {
     const result = await cmd.run({ args: parsed.values as never, rawArgs: rest });
