@@ -85,6 +85,24 @@ describe.skipIf(!hasPython)("sysg start under systemd (NOTIFY_SOCKET)", () => {
     expect(await p.exited).toBe(0);
   }, 30_000);
 
+  test("STATUS= follows state changes after READY=1 (a service that dies)", async () => {
+    sb = sandbox();
+    const address = join(sb.dir, "notify.sock");
+    const l = await listenNotify(sb, address);
+    stopListener = l.stop;
+    const cfg = sb.write("systemg.yaml", `version: "1"\nservices:\n  a:\n    command: 'exec sleep 300'\n  b:\n    command: 'exec sleep 301'\n`);
+    const p = spawnSysg(sb, ["start", "-c", cfg], { env: { NOTIFY_SOCKET: address } });
+    const ready = await l.next(/^READY=1$/m);
+    expect(ready.msg).toBe("READY=1\nSTATUS=2 services: 2 running");
+    const pid = Number((await p.waitFor(/b: started \(pid (\d+)\)/))[1]);
+    const before = l.messages.length;
+    process.kill(pid, "SIGKILL");
+    const status = await l.next(/^STATUS=2 services: 1 running, 1 \w+$/, before);
+    expect(status.msg).not.toContain("READY=1"); // a plain status update, not a new readiness
+    p.signal("SIGTERM");
+    expect(await p.exited).toBe(0);
+  }, 30_000);
+
   test("a NOTIFY_SOCKET nobody listens on is reported, and sysg runs on", async () => {
     sb = sandbox();
     const cfg = sb.write("systemg.yaml", `version: "1"\nservices:\n  a:\n    command: 'echo hi; exec sleep 300'\n`);
