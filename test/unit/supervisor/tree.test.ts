@@ -54,3 +54,39 @@ describe("ProcessTree", () => {
     expect(t.refresh().map((e) => e.pid)).toEqual([103]);
   });
 });
+
+describe("ProcessTree adoption by SYSG_UNIT mark", () => {
+  // the supervisor is pid 50 (child subreaper); 100 is web's main process, 300 another unit's
+  const marks = new Map<number, string>([
+    [100, "web:run1"],
+    [110, "web:run1"], // double-forked + setsid daemon, re-parented to 50 before any walk saw it
+    [111, "web:run1"], // its child
+    [120, "web:run0"], // left over by an older run of web
+    [300, "db:run1"],
+    [310, "db:run1"], // db's own escaped daemon
+  ]);
+  const rows: [number, number, number, number][] = [
+    [50, 1, 50, 1],
+    [100, 50, 100, 5],
+    [110, 50, 110, 6],
+    [111, 110, 110, 7],
+    [120, 50, 120, 3],
+    [130, 50, 130, 8], // unmarked orphan (cleared its environment)
+    [300, 50, 300, 9],
+    [310, 50, 310, 10],
+  ];
+  const adoption = (mark: string) => ({ self: 50, mark, of: (e: ProcEntry) => marks.get(e.pid) ?? null });
+
+  test("a re-parented process carrying the run's mark is a member, with its descendants", () => {
+    const t = new ProcessTree(table(rows), 100, 100, adoption("web:run1"));
+    expect(t.refresh().map((e) => e.pid).sort()).toEqual([100, 110, 111]);
+  });
+  test("another unit's or another run's processes, and unmarked ones, are not", () => {
+    const t = new ProcessTree(table(rows), 300, 300, adoption("db:run1"));
+    expect(t.refresh().map((e) => e.pid).sort()).toEqual([300, 310]);
+  });
+  test("without adoption the escaped daemon is not found (the old behaviour)", () => {
+    const t = new ProcessTree(table(rows), 100, 100);
+    expect(t.refresh().map((e) => e.pid).sort()).toEqual([100]);
+  });
+});
