@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..", "..");
-export const SYSG = join(ROOT, "dist", "sysg");
+/** the binary under test: dist/sysg, or CHAOS_SYSG (to compare builds) */
+export const SYSG = process.env.CHAOS_SYSG ?? join(ROOT, "dist", "sysg");
 
 export interface Tally {
   name: string;
