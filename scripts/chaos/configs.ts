@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseYAML } from "confbox/yaml";
 import { stringifyTOML } from "confbox/toml";
-import { type Tally, box, crashOf, killTagged, sysgAsync, tagged, tally, until } from "./lib.ts";
+import { type Tally, box, crashOf, killTagged, supervisorPid, sysgAsync, tagged, tally, until } from "./lib.ts";
 
 type Rand = () => number;
 
@@ -52,35 +52,38 @@ export async function configs(count: number, rand: Rand, full = false): Promise<
         }
         if (check.code === 0) valid++;
         // A mutant that is still valid really runs its services (chain.yaml waits out readiness
-        // timeouts): only the full run starts those, and never system-mode.yaml's (users, port 80).
-        if (check.code === 0 && (!full || m.seed === "system-mode.yaml")) continue;
+        // timeouts): only the full run starts those, and never system-mode.yaml's (users, port 80)
+        // or chain.yaml's (a fixed TCP port the examples test uses too).
+        if (check.code === 0 && (!full || m.seed === "system-mode.yaml" || m.seed === "chain.yaml")) continue;
         const start = await sysgAsync(b, ["start", "--daemonize", "-c", file], 120_000);
         slowest = Math.max(slowest, start.ms);
         const sc = crashOf(start, [0, 1]);
         if (sc) {
           t.crashes++;
           t.problems.push(`start ${what}: ${sc}`);
-        } else if (start.code !== check.code) {
+        } else if (check.code === 1 && start.code !== 1) {
           t.crashes++;
-          t.problems.push(`start ${what}: exit ${start.code} but check said ${check.code}: ${start.stderr.split("\n")[0]}`);
-        } else if (start.code === 1 && !located(start.stderr, file)) {
+          t.problems.push(`start ${what}: exit ${start.code} but check said 1`);
+        } else if (check.code === 1 && !located(start.stderr, file)) {
           t.crashes++;
           t.problems.push(`start ${what}: exit 1 without a located error: ${start.stderr.split("\n")[0]?.slice(0, 160)}`);
         }
-        if (start.code === 0 || start.timedOut) {
-          started++;
+        // a valid mutant's services may fail at run time (start then exits 1 saying which):
+        // whatever happened, the supervisor it left goes, with everything it started
+        if (check.code === 0) started++;
+        if (supervisorPid(b) !== null) {
           const stop = await sysgAsync(b, ["stop"], 60_000);
           const stc = crashOf(stop, [0]);
           if (stc) {
             t.crashes++;
             t.problems.push(`stop after ${what}: ${stc}`);
           }
-          if (!(await until(() => tagged(b.tag).length === 0, 10_000))) {
-            const left = tagged(b.tag);
-            t.orphans += left.length;
-            t.problems.push(`after stop of ${what}: ${left.length} process(es) left: ${left.map((p) => p.argv.join(" ").slice(0, 60)).join("; ")}`);
-            killTagged(b.tag);
-          }
+        }
+        if (!(await until(() => tagged(b.tag).length === 0, 10_000))) {
+          const left = tagged(b.tag);
+          t.orphans += left.length;
+          t.problems.push(`after stop of ${what}: ${left.length} process(es) left: ${left.map((p) => p.argv.join(" ").slice(0, 60)).join("; ")}`);
+          killTagged(b.tag);
         }
       }
     } finally {
@@ -89,7 +92,7 @@ export async function configs(count: number, rand: Rand, full = false): Promise<
   };
   await Promise.all(Array.from({ length: workers }, work));
   t.figures.push(`${count} mutants (${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")})`);
-  t.figures.push(`${count - valid} invalid: check and start --daemonize both exit 1 with a located error; ${valid} still valid (check exit 0${full ? `; ${started} started and stopped` : "; started only in the full run"}); slowest command ${Math.round(slowest)} ms`);
+  t.figures.push(`${count - valid} invalid: check and start --daemonize both exit 1 with a located error; ${valid} still valid (check exit 0${full ? `; ${started} started — some of their services fail at run time, as mutants do — and stopped` : "; started only in the full run"}); slowest command ${Math.round(slowest)} ms`);
   return t;
 }
 
