@@ -431,7 +431,11 @@ export async function stopDaemon(b: Box, t: Tally, what: string): Promise<void> 
     t.problems.push(`${what}: stop: ${c}`);
   }
   if (pid !== null && !(await until(() => !alive(pid), 20_000))) {
-    t.problems.push(`${what}: the supervisor (pid ${pid}) still runs 20 s after stop`);
+    let detail = "";
+    try {
+      detail = `; fds ${readdirSync(`/proc/${pid}/fd`).length}; supervisor.log ends: ${readFileSync(join(b.logDir, "supervisor.log"), "utf8").split("\n").slice(-4).join(" | ").slice(0, 400)}`;
+    } catch {}
+    t.problems.push(`${what}: the supervisor (pid ${pid}) still runs 20 s after stop${detail}`);
   }
   if (!(await until(() => tagged(b.tag).length === 0, 10_000))) {
     const left = tagged(b.tag);

@@ -51,11 +51,18 @@ export async function createIpcServer(opts: IpcServerOptions): Promise<ListenOut
   if (stale !== null) return { ok: false, error: stale };
 
   const sockets = new Set<net.Socket>();
+  /** connections told `busy`, until they are gone: close() must not wait for their peers */
+  const refused = new Set<net.Socket>();
   const limit = opts.maxConnections ?? 1024;
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     if (sockets.size >= limit) {
+      refused.add(socket);
+      socket.on("close", () => refused.delete(socket));
       socket.on("error", () => {});
-      socket.end(frameLine(errorFrame(null, "busy", `too many connections (${limit}); try again`)));
+      // Read (and drop) until the peer's end, or the socket never learns it is over; a peer
+      // that never closes is cut off once the answer is out.
+      socket.resume();
+      socket.end(frameLine(errorFrame(null, "busy", `too many connections (${limit}); try again`)), () => socket.destroy());
       return;
     }
     sockets.add(socket);
@@ -99,6 +106,7 @@ export async function createIpcServer(opts: IpcServerOptions): Promise<ListenOut
         new Promise<void>((resolve) => {
           server.close(() => resolve());
           for (const s of sockets) s.destroy();
+          for (const s of refused) s.destroy();
           unlinkIfOurs(opts.path, ino);
         }),
     },

@@ -314,6 +314,22 @@ describe("connections", () => {
     expect((await callIpc(s.path, "ping", {})).ok).toBe(true);
   });
 
+  test("close() ends refused connections too, even ones whose peer never closes (found by the chaos suite)", async () => {
+    const s = await server({ maxConnections: 1 });
+    const held = raw(s.path);
+    await held.connected();
+    await held.until(() => s.server.connections === 1);
+    const refused = Array.from({ length: 3 }, () => raw(s.path, { allowHalfOpen: true }));
+    for (const r of refused) await r.until(() => r.frames.length === 1);
+    expect(refused.map((r) => r.frames[0])).toMatchObject([{ error: { code: "busy" } }, { error: { code: "busy" } }, { error: { code: "busy" } }]);
+    // the refused peers keep their side open; shutting the server down must not wait for them
+    let closed = false;
+    const closing = s.server.close().then(() => (closed = true));
+    await held.until(() => closed, 5000);
+    await closing;
+    expect(closed).toBe(true);
+  });
+
   test("an idle connection is closed, but not while its request runs", async () => {
     const s = await server({ idleTimeoutMs: 300 });
     const idle = raw(s.path);
