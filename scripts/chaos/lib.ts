@@ -209,14 +209,15 @@ export async function until(cond: () => boolean, timeout: number, every = 20): P
   return cond();
 }
 
-/** RSS in bytes and CPU ticks of a pid. */
-export function usage(pid: number): { rss: number; ticks: number } | null {
+/** RSS (and its anonymous part: heap, stacks — what a leak grows) in bytes, and CPU ticks of a pid. */
+export function usage(pid: number): { rss: number; anon: number; ticks: number } | null {
   try {
     const t = readFileSync(`/proc/${pid}/stat`, "latin1");
     const f = t.slice(t.lastIndexOf(")") + 2).split(" ");
     const status = readFileSync(`/proc/${pid}/status`, "latin1");
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-    return { rss, ticks: Number(f[11]) + Number(f[12]) };
+    const anon = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    return { rss, anon, ticks: Number(f[11]) + Number(f[12]) };
   } catch {
     return null;
   }
