@@ -32,7 +32,9 @@ export async function ask<C extends CommandName>(
 
 /** A human error on stderr in the one voice (say.ts): `message` is `sysg: <where>: <what>`. */
 export async function printError(message: string, hint?: string): Promise<void> {
-  console.error(hint ? `${message}\n  hint: ${hint}` : message);
+  // the one voice even for a caller that wrote the older "sysg <command>: …"
+  const voiced = message.replace(/^sysg ([a-z][a-z-]*)(?=[ :])/, "sysg: $1");
+  console.error(hint ? `${voiced}\n  hint: ${hint}` : voiced);
 }
 
 /** `sysg` or `sysg --sys`, for hints that name a command. */

@@ -35,7 +35,7 @@ export default defineCommand({
     // baseEnv {}: only the config's own env is exported, not the environment of this shell
     const loaded = await loadConfig({ config: args.config, cwd: process.cwd(), home: process.env.HOME || homedir(), sys: args.sys === true, baseEnv: {} });
     if (!loaded.ok) {
-      console.error(formatErrors(loaded.errors, loaded.path ?? "sysg"));
+      console.error(formatErrors(loaded.errors, loaded.path ?? "export").split("\n").map((l) => (l.startsWith("  ") ? l : `sysg: ${l}`)).join("\n"));
       return 1;
     }
     const result =

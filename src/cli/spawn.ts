@@ -109,7 +109,7 @@ export default defineCommand({
   async run({ rawArgs }): Promise<number> {
     const parsed = parseSpawnArgs(rawArgs);
     if (!parsed.ok) {
-      await printError(`sysg spawn: ${parsed.message}`, parsed.hint);
+      await printError(`sysg: spawn: ${parsed.message}`, parsed.hint);
       return 2;
     }
     const { request, json, sys } = parsed.value;
@@ -120,7 +120,7 @@ export default defineCommand({
     if (!reply.ok) {
       const d = describeError("spawn", reply.error, paths);
       const [what, hint] = splitHint(reply.error.message);
-      await printError(`sysg spawn: ${what}`, hint ?? d.hint);
+      await printError(`sysg: spawn: ${what}`, hint ?? d.hint);
       return 1;
     }
     if (json) console.log(JSON.stringify(reply.result, null, 2));

@@ -132,13 +132,13 @@ export default defineCommand({
     const daemon = notifyFd !== undefined;
     // Under systemd (Delegate=yes): services' cgroups go below the unit's own cgroup.
     const delegated = adoptDelegatedCgroup(process.env, process.pid);
-    if (delegated && !delegated.ok) console.error(`sysg start: ${delegated.reason}; services' cgroups stay under the default root`);
+    if (delegated && !delegated.ok) console.error(`sysg: start: ${delegated.reason}; services' cgroups stay under the default root`);
     const cgroupRoot = delegated?.ok ? delegated.root : undefined;
     let systemd: NotifyClient | undefined;
     if (notifySocket) {
       const c = platform.notifyClient(notifySocket);
       if (c.ok) systemd = c.client;
-      else console.error(`sysg start: cannot notify systemd: ${c.message}; continuing without it`);
+      else console.error(`sysg: start: cannot notify systemd: ${c.message}; continuing without it`);
     }
     const terminal = daemon ? null : new PrefixedOutput(config.order, wantColor(args.color, isatty(1)));
     const code = await runSupervisor({

@@ -155,6 +155,13 @@ describe("nothing unknown is ignored (exit 2, the argument named)", () => {
     expect(noValue.code).toBe(2);
     expect(noValue.stderr).toContain("-n: needs a value");
     expect(run(sb, ["stop", "--drop-privileges"]).code).toBe(2);
+    // errors of every command in one voice: "sysg: <command>: <what>", then the hint
+    for (const args of [["stop", "web"], ["inspect", "web"], ["logs", "web"], ["spawn", "--name", "x", "--", "true"], ["reload", "nope.yaml"]]) {
+      const r = run(sb, args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toStartWith(`sysg: ${args[0]}: `);
+      expect(r.stderr).toContain("\n  hint: ");
+    }
     expect(run(sb, ["start", "--notify-fd"]).code).toBe(2);
   });
 });
