@@ -247,8 +247,9 @@ export function transition(
       hook("on_restart", "success", null, event.pid);
       break;
     case "deploy-failed":
-      // the state is the old instance's (still serving); the reason says what failed
-      enter(m.state, `rolling deployment failed: ${event.why}`);
+      // the state is the old instance's (still serving); the reason says what failed. If the old
+      // one ended meanwhile, its own state and reason (crashed, failed) stay as they are.
+      if (m.state === "running") enter("running", `rolling deployment failed: ${event.why}`);
       hook("on_restart", "error", null, event.pid);
       break;
     case "readiness-failed":

@@ -349,4 +349,20 @@ describe("lifecycle: operator restart, liveness, rolling deployment", () => {
     expect(r.unit).toMatchObject({ state: "running", pid: 99, startedAt: 4000, restarts: 1, reason: null });
     expect(r.effects[3]).toContainEqual({ kind: "hook", event: "on_restart", outcome: "success", status: null, pid: 99 });
   });
+
+  test("deploy-failed: the running unit keeps its state with the reason; a unit that is no longer running keeps its own", () => {
+    const r = drive(base, [...started, [100, { type: "ready" }], [900, { type: "deploy-failed", why: "health check x failed 4 times", pid: 77 }]]);
+    expect(r.unit).toMatchObject({ state: "running", pid: 42, reason: "rolling deployment failed: health check x failed 4 times" });
+    expect(r.effects[3]).toContainEqual({ kind: "hook", event: "on_restart", outcome: "error", status: null, pid: 77 });
+    const critical = { ...base, critical: true, restart_policy: "never" as const };
+    const gone = drive(critical, [
+      ...started,
+      [100, { type: "ready" }],
+      [500, { type: "exited", status: exit(1, 500) }],
+      [900, { type: "deploy-failed", why: "the new instance exited with code 1", pid: 77 }],
+    ]);
+    expect(gone.unit).toMatchObject({ state: "failed", reason: "exited with code 1" });
+    // the critical effect came once, from the failure itself
+    expect(gone.all.filter((e) => e.kind === "critical").length).toBe(1);
+  });
 });
