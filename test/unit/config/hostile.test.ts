@@ -65,3 +65,17 @@ describe("the dependency graph at scale", () => {
     expect(errors[0]!.message.endsWith("s49999 -> s0")).toBe(true);
   });
 });
+
+describe("many errors", () => {
+  test("100,000 errors are tidied in one pass (a depends_on of 100,000 unknown names took minutes)", async () => {
+    const { tidyErrors } = await import("../../../src/config/errors.ts");
+    const depends = Array.from({ length: 100_000 }, (_, i) => `d${i}`);
+    const raw = { version: "1", services: { hello: { command: "true", depends_on: depends } } };
+    const errors = depends.map((d, i) => ({ path: `services.hello.depends_on[${i}]`, message: `unknown service "${d}"` }));
+    // one error at an enclosing place covers the ones inside it
+    const tidy = tidyErrors([{ path: "services.hello.depends_on[5]", message: "x" }, ...errors], raw);
+    expect(tidy).toHaveLength(100_000);
+    expect(tidy[5]!.message).toBe("x");
+    expect(tidyErrors([{ path: "services.hello", message: "bad" }, ...errors], raw)).toHaveLength(1);
+  });
+});
