@@ -36,8 +36,8 @@ export async function ipcFlood(clients: number, frames: number): Promise<Tally> 
     t.trials += clients;
     let refused = 0;
     for (const r of rawR) {
-      // refused is an answer too: told busy, or the listen backlog full (ECONNREFUSED/EAGAIN)
-      if (r.error && /busy|ECONNREFUSED|EAGAIN/.test(r.error)) refused++;
+      // refused is an answer too: told busy, or the listen backlog full (the kernel refuses or resets)
+      if (r.error && /busy|ECONNREFUSED|ECONNRESET|EAGAIN/.test(r.error)) refused++;
       else if (r.error) {
         t.problems.push(`raw status client: ${r.error}`);
         break;
