@@ -42,3 +42,5 @@ EXPORT const char *sysg_strerror(int err) {
   const char *text = strerrordesc_np(err);
   return text ? text : "Unknown error";
 }
+
+EXPORT int sysg_unlink(const char *path) { return unlink(path) < 0 ? -errno : 0; }

@@ -203,6 +203,9 @@ function readiness(r: RawReadiness | undefined, c: ServiceContext): ResolvedServ
       hint: "keep one of notify, tcp, http, exec, log",
     });
   }
+  if (r?.notify_access !== undefined && r.notify === undefined) {
+    c.errors.push({ path: c.at("readiness", "notify_access"), message: "notify_access applies only to notify readiness", hint: "add notify: true or remove notify_access" });
+  }
   if (r?.status !== undefined && r.http === undefined) {
     c.errors.push({ path: c.at("readiness", "status"), message: "status applies only to an http probe", hint: "add http: URL or remove status" });
   }
@@ -210,7 +213,7 @@ function readiness(r: RawReadiness | undefined, c: ServiceContext): ResolvedServ
 }
 
 function probe(r: RawReadiness | undefined): ResolvedProbe {
-  if (r?.notify) return { kind: "notify" };
+  if (r?.notify) return { kind: "notify", access: r.notify_access ?? "all" };
   if (r?.tcp !== undefined) return { kind: "tcp", ...must(parseAddress(r.tcp)) };
   if (r?.http !== undefined) return { kind: "http", url: r.http, status: r.status === undefined ? "2xx" : must(parseHttpStatus(r.status)) };
   if (r?.exec !== undefined) return { kind: "exec", command: r.exec };

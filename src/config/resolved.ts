@@ -9,7 +9,8 @@ import { RawIsolation, RawLimits } from "./schema.ts";
 
 export const ResolvedProbe = Type.Union([
   Type.Object({ kind: Type.Literal("default") }),
-  Type.Object({ kind: Type.Literal("notify") }),
+  /** access: who may send (systemd's NotifyAccess=): the main process, or any process of its tree */
+  Type.Object({ kind: Type.Literal("notify"), access: Type.Union([Type.Literal("main"), Type.Literal("all")]) }),
   Type.Object({ kind: Type.Literal("tcp"), host: Type.String(), port: Type.Integer() }),
   Type.Object({ kind: Type.Literal("http"), url: Type.String(), status: Type.String() }),
   Type.Object({ kind: Type.Literal("exec"), command: Type.String() }),

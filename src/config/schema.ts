@@ -108,6 +108,7 @@ export const PROBE_KEYS = ["notify", "tcp", "http", "exec", "log"] as const;
 export const RawReadiness = Type.Object(
   {
     notify: opt(Type.Literal(true)),
+    notify_access: opt(Type.Union([Type.Literal("main"), Type.Literal("all")])),
     tcp: opt(value<string | number>("sysg.Address")),
     http: opt(value<string>("sysg.HttpUrl")),
     status: opt(value<string | number>("sysg.HttpStatus")),

@@ -133,12 +133,20 @@ export interface PeerCred {
   groups?: number[];
 }
 
+/** One sd_notify datagram and who sent it (SCM_CREDENTIALS; -1 when the kernel attached none). */
+export interface NotifyMessage {
+  text: string;
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
 /** The receiving end of the sd_notify protocol (a service's NOTIFY_SOCKET). */
 export interface NotifySocket {
   path: string;
   fd: number;
   /** the datagrams waiting (non-blocking; a bounded batch per call), decoded as UTF-8; [] when none */
-  receive(): string[];
+  receive(): NotifyMessage[];
   /** closes the socket and removes its file */
   close(): void;
 }
@@ -173,9 +181,10 @@ export interface Platform {
   setSubreaper(): boolean;
   /** Credentials of the peer of a connected unix socket fd; null when unavailable. */
   peerCred(fd: number): PeerCred | null;
-  /** A unix datagram socket bound to `path` (a stale file there is replaced), writable by any
-   *  user, for sd_notify messages from a service. */
-  notifySocket(path: string): { ok: true; socket: NotifySocket } | { ok: false; message: string };
+  /** A unix datagram socket bound to `path` (a stale file there is replaced) for sd_notify
+   *  messages from a service: mode 0600, owned by `owner` when given (the service's user), and
+   *  every message carries its sender's credentials. */
+  notifySocket(path: string, owner?: { uid: number; gid: number }): { ok: true; socket: NotifySocket } | { ok: false; message: string };
   /** A sender to systemd's NOTIFY_SOCKET (a path or "@abstract"). */
   notifyClient(address: string): { ok: true; client: NotifyClient } | { ok: false; message: string };
   /** Stop the reaper's timers/handlers so the process can exit. */

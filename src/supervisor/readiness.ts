@@ -2,7 +2,7 @@
 // owns the timeout and what happens on failure; a probe only says "ready" or why not yet.
 import { connect } from "node:net";
 import type { ResolvedProbe } from "../config/resolved.ts";
-import type { NotifySocket, Platform } from "../platform/types.ts";
+import type { Platform } from "../platform/types.ts";
 import { type ExecContext, startChild } from "./child.ts";
 import { notifyFields } from "./notify.ts";
 
@@ -13,8 +13,8 @@ export interface ProbeContext {
   /** subscribe to the service's output lines; returns an unsubscribe function */
   onLine: (listener: (line: string) => void) => () => void;
   signal: AbortSignal;
-  /** the run's sd_notify socket (notify probe only) */
-  notify: NotifySocket | null;
+  /** the run's sd_notify messages, accepted ones only (notify probe only) */
+  notify: { receive(): string[] } | null;
 }
 
 const POLL_MS = 100;

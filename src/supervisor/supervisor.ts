@@ -131,6 +131,8 @@ interface Instance {
 }
 
 const DEFAULT_READY_MS = 100;
+/** <linux/sched.h>: the service gets its own PID namespace (its main pid is then its init) */
+const CLONE_NEWPID = 0x20000000;
 const STOP_POLL_MS = 50;
 
 export class Supervisor {
@@ -492,13 +494,20 @@ export class Supervisor {
     main: { extra: Partial<SpawnSpec>; env: Record<string, string> },
   ): { ok: true; instance: Instance } | { ok: false; reason: string } {
     let notify: NotifyChannel | null = null;
-    if (svc.readiness.probe.kind === "notify") {
+    const probe = svc.readiness.probe;
+    if (probe.kind === "notify") {
       // a rolling deployment's new instance must not take the serving one's socket path (the
       // old one's close would remove it): the two alternate between two names
       const dir = this.opts.notifyDir;
       const taken = dir !== undefined && u.notify?.socket.path === notifySocketPath(dir, svc.name);
       const n = dir
-        ? NotifyChannel.open(this.opts.platform, dir, taken ? `${svc.name}.next` : svc.name)
+        ? NotifyChannel.open(this.opts.platform, dir, taken ? `${svc.name}.next` : svc.name, {
+            // private to the service's user: no other user can even send
+            owner: ctx.spec.uid !== undefined ? { uid: ctx.spec.uid, gid: ctx.spec.gid ?? -1 } : undefined,
+            access: probe.access,
+            pidNamespace: ((ctx.spec.namespaces ?? 0) & CLONE_NEWPID) !== 0,
+            refused: (text) => this.opts.report("warn", svc.name, text),
+          })
         : { ok: false as const, reason: "notify socket: the supervisor was given no directory for it" };
       if (!n.ok) return { ok: false, reason: n.reason };
       notify = n.channel;
@@ -525,6 +534,7 @@ export class Supervisor {
       return { ok: false, reason: r.error.message };
     }
     const child = r.child;
+    notify?.setMain(child.pid);
     const tree = new ProcessTree(
       this.opts.scan,
       child.pid,
@@ -569,7 +579,7 @@ export class Supervisor {
         platform: this.opts.platform,
         exec,
         signal: ac.signal,
-        notify: u.notify?.socket ?? null,
+        notify: u.notify,
         onLine: (l) => {
           u.lineListeners.add(l);
           return () => u.lineListeners.delete(l);
@@ -884,7 +894,7 @@ export class Supervisor {
         platform: this.opts.platform,
         exec: inst.ctx,
         signal: ac.signal,
-        notify: inst.notify?.socket ?? null,
+        notify: inst.notify,
         onLine: (l) => {
           u.lineListeners.add(l);
           return () => u.lineListeners.delete(l);

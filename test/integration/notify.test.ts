@@ -18,7 +18,9 @@ function senders(): { name: string; script: string }[] {
   // the real interpreter, not a pyenv shim (the sandbox has its own HOME)
   const py = Bun.which("python3") ? spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout?.trim() : "";
   if (py) {
-    const code = `import os, socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto("\\n".join(sys.argv[1:]).encode(), os.environ["NOTIFY_SOCKET"])`;
+    // it stays a moment after sending: a sender is checked against the service's process tree
+    // when its message is read, and one that is gone by then cannot be (systemd-notify waits too)
+    const code = `import os, socket, sys, time; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto("\\n".join(sys.argv[1:]).encode(), os.environ["NOTIFY_SOCKET"]); time.sleep(0.5)`;
     out.push({ name: "python3", script: `#!/bin/sh\nexec ${py} -c '${code}' "$@"\n` });
   }
   return out;
@@ -74,7 +76,9 @@ services:
       expect(p.output()).toContain("dep NOTIFY_SOCKET=unset");
       const st = lstatSync(sock);
       expect(st.isSocket()).toBe(true);
-      expect(st.mode & 0o777).toBe(0o666);
+      // private to the service's user (here: ours)
+      expect(st.mode & 0o777).toBe(0o600);
+      expect(st.uid).toBe(process.getuid!());
       expect(await settledStates(sb)).toEqual({ n: "running", d: "running" });
       // the socket stays open and is still read after READY=1: a later message is accepted
       // (systemd-notify's BARRIER=1 would otherwise wait 5 s and fail)
@@ -116,6 +120,68 @@ services:
     });
   });
 }
+
+/** The unit's state once `done(state)` holds (or the last seen after 10 s). */
+async function stateOnce(s: Sandbox, name: string, done: (state: string) => boolean): Promise<string | undefined> {
+  let state: string | undefined;
+  for (const end = Date.now() + 10_000; Date.now() < end; await sleep(50)) {
+    state = units(s).find((u) => u.name === name)?.state;
+    if (state !== undefined && done(state)) break;
+  }
+  return state;
+}
+
+/** The real python3 (not a pyenv shim: the sandbox has its own HOME), or null. */
+const PYTHON = Bun.which("python3") ? spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout?.trim() || null : null;
+if (!PYTHON) console.warn("notify access tests skipped: python3 is not installed to send a datagram");
+const pyTest = PYTHON ? test : test.skip;
+const SEND_PY = (text: string) =>
+  `import os, socket, time; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"${text}", os.environ["NOTIFY_SOCKET"]); time.sleep(60)`;
+
+describe("notify access (SCM_CREDENTIALS)", () => {
+  pyTest("READY=1 from a process outside the service is refused: the service fails by its timeout", async () => {
+    sb = sandbox();
+    const cfg = sb.write(
+      "foreign.yaml",
+      `version: "1"\nservices:\n  svc:\n    command: 'echo up; exec sleep 60'\n    readiness: { notify: true, timeout: 2s }\n`,
+    );
+    const p = spawnSysg(sb, ["start", "-c", cfg]);
+    await p.waitFor(/svc\s+\| up/);
+    const sock = join(stateDir(sb), "notify-svc.sock");
+    // this test process is no descendant of the service: its READY=1 must not count
+    const sent = spawnSync(PYTHON!, ["-c", `import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", "${sock}")`]);
+    expect(sent.status).toBe(0);
+    await p.waitFor(/svc: readiness notify did not pass within 2000 ms/, 10_000);
+    expect(p.output()).toMatch(/svc: notify message from pid \d+ \(uid \d+\) refused: only its main process or one of its descendants \(pid \d+\) may send \(notify_access: all\)/);
+    expect(await stateOnce(sb, "svc", (s) => s !== "stopping")).toBe("failed");
+    p.signal("SIGTERM");
+    expect(await p.exited).toBe(0);
+  });
+
+  pyTest("notify_access: main accepts the main process and refuses its children", async () => {
+    sb = sandbox();
+    sb.write("send.py", SEND_PY("READY=1"));
+    const cfg = sb.write(
+      "main.yaml",
+      `version: "1"
+services:
+  direct:
+    command: ["${PYTHON}", "send.py"]
+    readiness: { notify: true, notify_access: main, timeout: 10s }
+  child:
+    command: '"${PYTHON}" send.py & wait'
+    readiness: { notify: true, notify_access: main, timeout: 2s }
+`,
+    );
+    const p = spawnSysg(sb, ["start", "-c", cfg]);
+    await p.waitFor(/child: readiness notify did not pass within 2000 ms/, 15_000);
+    expect(p.output()).toMatch(/child: notify message from pid \d+ \(uid \d+\) refused: only its main process \(pid \d+\) may send \(notify_access: main\)/);
+    expect(await stateOnce(sb, "child", (s) => s !== "stopping")).toBe("failed");
+    expect(await stateOnce(sb, "direct", (s) => s !== "starting")).toBe("running");
+    p.signal("SIGTERM");
+    expect(await p.exited).toBe(0);
+  });
+});
 
 test("a socket path too long for sockaddr_un fails the run with the reason", async () => {
   sb = sandbox();

@@ -1,20 +1,19 @@
-// Both ends of the sd_notify protocol over unix datagram sockets, through libc (bun:ffi):
-// Platform.notifySocket receives from a service (a socket bound to a path; reads use plain
-// recv() without a control buffer, so fds a sender passes — systemd-notify's BARRIER=1 — are
-// closed by the kernel and the sender's barrier completes); Platform.notifyClient sends sysg's
-// own state to the NOTIFY_SOCKET systemd gave it (a path or an abstract "@name").
+// Both ends of the sd_notify protocol over unix datagram sockets. Platform.notifySocket receives
+// from a service, in the C shim (ffi/notify.c): bound to a path, mode 0600 and owned by the
+// service's user, with SO_PASSCRED so every message carries its sender's pid/uid/gid; fds a
+// sender passes (systemd-notify's BARRIER=1) are closed at once, so its barrier completes.
+// Platform.notifyClient sends sysg's own state to the NOTIFY_SOCKET systemd gave it (a path or an
+// abstract "@name"), through libc (bun:ffi).
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
-import type { NotifyClient, NotifySocket } from "../types.ts";
-import { errorText } from "./shim.ts";
+import type { NotifyClient, NotifyMessage, NotifySocket } from "../types.ts";
+import { errorText, shim } from "./shim.ts";
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
-const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const CLOCK_MONOTONIC = 1;
-const ENOENT = 2;
 const EINTR = 4;
 /** sizeof(sockaddr_un.sun_path) minus the terminating NUL */
 const MAX_PATH = 107;
@@ -22,6 +21,8 @@ const MAX_PATH = 107;
 const MAX_DATAGRAM = 4096;
 /** datagrams per receive(): a service flooding its socket cannot stall the supervisor's loop */
 const MAX_PER_RECEIVE = 256;
+/** the calls of sysg_notify_open, by its step number */
+const STEPS = ["", "unlink", "socket", "setsockopt(SO_PASSCRED)", "bind", "chown", "chmod"];
 
 type Libc = ReturnType<typeof open>;
 let libc: Libc | null = null;
@@ -29,10 +30,6 @@ let libc: Libc | null = null;
 function open() {
   return dlopen("libc.so.6", {
     socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    bind: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-    chmod: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-    unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
-    recv: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i64 },
     sendto: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i64 },
     clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
     close: { args: [FFIType.i32], returns: FFIType.i32 },
@@ -94,30 +91,20 @@ export function notifyClient(address: string): { ok: true; client: NotifyClient 
   };
 }
 
-export function notifySocket(path: string): { ok: true; socket: NotifySocket } | { ok: false; message: string } {
-  const lib = (libc ??= open()).symbols;
-  const errno = () => read.i32(lib.__errno_location()!, 0);
-  const fail = (call: string) => ({ ok: false as const, message: `${call}: ${errorText(errno())}` });
+export function notifySocket(
+  path: string,
+  owner?: { uid: number; gid: number },
+): { ok: true; socket: NotifySocket } | { ok: false; message: string } {
+  const lib = shim();
   const cpath = Buffer.from(`${path}\0`);
-  const where = sockaddrUn(path);
-  if (!where.ok) return { ok: false, message: where.message };
-  // A file left by an earlier run (or a supervisor that was killed) would make bind fail.
-  if (lib.unlink(ptr(cpath)) !== 0 && errno() !== ENOENT) return fail("unlink");
-  const fd = lib.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail("socket");
-  if (lib.bind(fd, ptr(where.addr), where.len) !== 0) {
-    const r = fail("bind");
-    lib.close(fd);
-    return r;
+  if (cpath.length - 1 > MAX_PATH) {
+    return { ok: false, message: `path is ${cpath.length - 1} bytes, a unix socket path may have at most ${MAX_PATH}` };
   }
-  // The service may run as another user; the socket only accepts datagrams, so anyone may write.
-  if (lib.chmod(ptr(cpath), 0o666) !== 0) {
-    const r = fail("chmod");
-    lib.close(fd);
-    lib.unlink(ptr(cpath));
-    return r;
-  }
+  const step = new Int32Array(1);
+  const fd = lib.sysg_notify_open(ptr(cpath), owner?.uid ?? -1, owner?.gid ?? -1, ptr(step));
+  if (fd < 0) return { ok: false, message: `${STEPS[step[0]!] || "notify socket"}: ${errorText(-fd)}` };
   const buf = new Uint8Array(MAX_DATAGRAM);
+  const cred = new Int32Array(3);
   const decoder = new TextDecoder();
   let closed = false;
   return {
@@ -126,20 +113,19 @@ export function notifySocket(path: string): { ok: true; socket: NotifySocket } |
       path,
       fd,
       receive() {
-        const out: string[] = [];
+        const out: NotifyMessage[] = [];
         while (!closed && out.length < MAX_PER_RECEIVE) {
-          const n = Number(lib.recv(fd, ptr(buf), buf.length, MSG_DONTWAIT));
-          if (n < 0 && errno() === EINTR) continue;
+          const n = lib.sysg_notify_recv(fd, ptr(buf), buf.length, ptr(cred));
           if (n < 0) break; // EAGAIN: nothing more waiting
-          out.push(decoder.decode(buf.subarray(0, n)));
+          out.push({ text: decoder.decode(buf.subarray(0, n)), pid: cred[0]!, uid: cred[1]!, gid: cred[2]! });
         }
         return out;
       },
       close() {
         if (closed) return;
         closed = true;
-        lib.close(fd);
-        lib.unlink(ptr(cpath));
+        lib.sysg_close(fd);
+        lib.sysg_unlink(ptr(cpath));
       },
     },
   };

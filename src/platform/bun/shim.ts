@@ -15,6 +15,9 @@ const symbols = {
   sysg_close: { args: [FFIType.i32], returns: FFIType.i32 },
   sysg_set_subreaper: { args: [], returns: FFIType.i32 },
   sysg_strerror: { args: [FFIType.i32], returns: FFIType.cstring },
+  sysg_unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
+  sysg_notify_open: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  sysg_notify_recv: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
 } as const;
 
 export type Shim = ReturnType<typeof dlopen<typeof symbols>>["symbols"];

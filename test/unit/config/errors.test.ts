@@ -97,6 +97,7 @@ describe("bad values name the value and the accepted form", () => {
     ["    isolation: { read_only_paths: [/etc, var] }\n", "services.web.isolation.read_only_paths[1]", 'expected an absolute path like "/var/lib/app" (prefix "-" to ignore it when missing), got "var"'],
     ["    readiness: { tcp: 'localhost' }\n", "services.web.readiness.tcp", 'expected "host:port" (e.g. "127.0.0.1:8080", "[::1]:8080") or a port number, got "localhost"'],
     ["    readiness: { notify: false }\n", "services.web.readiness.notify", "expected true, got false"],
+    ["    readiness: { tcp: 8080, notify_access: main }\n", "services.web.readiness.notify_access", "notify_access applies only to notify readiness"],
     ["    readiness: { log: '(' }\n", "services.web.readiness.log", 'invalid regular expression "("'],
     ["    cron: { expression: '* * *' }\n", "services.web.cron.expression", 'cron expression "* * *" has 3 fields, expected 5 or 6'],
     ["    cron: { expression: '0 3 * * *', timezone: Mars/Base }\n", "services.web.cron.timezone", 'expected an IANA timezone like "Europe/Paris", "UTC" or "local", got "Mars/Base"'],

@@ -89,6 +89,7 @@ describe("values are normalised", () => {
   test("readiness probes", async () => {
     const c = await fx.good(`services:
   n: { command: x, readiness: { notify: true } }
+  m: { command: x, readiness: { notify: true, notify_access: main } }
   t: { command: x, readiness: { tcp: "localhost:5432", timeout: 5s } }
   p: { command: x, readiness: { tcp: 8080 } }
   h: { command: x, readiness: { http: "http://127.0.0.1:8080/health" } }
@@ -98,7 +99,8 @@ describe("values are normalised", () => {
   d: { command: x, readiness: { timeout: 3s } }
 `);
     const r = (n: string) => c.services[n]!.readiness;
-    expect(r("n")).toEqual({ probe: { kind: "notify" }, timeout: 60_000 });
+    expect(r("n")).toEqual({ probe: { kind: "notify", access: "all" }, timeout: 60_000 });
+    expect(r("m").probe).toEqual({ kind: "notify", access: "main" });
     expect(r("t")).toEqual({ probe: { kind: "tcp", host: "localhost", port: 5432 }, timeout: 5000 });
     expect(r("p").probe).toEqual({ kind: "tcp", host: "127.0.0.1", port: 8080 });
     expect(r("h").probe).toEqual({ kind: "http", url: "http://127.0.0.1:8080/health", status: "2xx" });

@@ -1,0 +1,43 @@
+// Who may send READY=1 for a run (systemd's NotifyAccess=main/all), given a process table.
+import { senderAllowed } from "../../../src/supervisor/notify.ts";
+
+// 100 = main, 101 its child, 102 a grandchild, 200 unrelated (child of 1), 300 child of 200
+const parents = new Map([
+  [100, 50],
+  [101, 100],
+  [102, 101],
+  [200, 1],
+  [300, 200],
+]);
+const parentOf = (pid: number) => parents.get(pid) ?? null;
+
+describe("senderAllowed", () => {
+  test("main: the main process only", () => {
+    expect(senderAllowed(100, 100, "main", false, parentOf)).toBe(true);
+    expect(senderAllowed(101, 100, "main", false, parentOf)).toBe(false);
+  });
+
+  test("main in a PID namespace: the program under the init (its child) too, not a grandchild", () => {
+    expect(senderAllowed(101, 100, "main", true, parentOf)).toBe(true);
+    expect(senderAllowed(102, 100, "main", true, parentOf)).toBe(false);
+  });
+
+  test("all: the main process and its descendants, nobody else", () => {
+    expect([100, 101, 102].map((p) => senderAllowed(p, 100, "all", false, parentOf))).toEqual([true, true, true]);
+    expect([200, 300, 1, 50].map((p) => senderAllowed(p, 100, "all", false, parentOf))).toEqual([false, false, false, false]);
+  });
+
+  test("a sender that already exited, no credentials, or no main process yet: refused", () => {
+    expect(senderAllowed(999, 100, "all", false, parentOf)).toBe(false);
+    expect(senderAllowed(-1, 100, "all", false, parentOf)).toBe(false);
+    expect(senderAllowed(100, null, "all", false, parentOf)).toBe(false);
+  });
+
+  test("a cycle in a (racy) process table ends", () => {
+    const loop = new Map([
+      [7, 8],
+      [8, 7],
+    ]);
+    expect(senderAllowed(7, 100, "all", false, (p) => loop.get(p) ?? null)).toBe(false);
+  });
+});
