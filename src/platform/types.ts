@@ -145,8 +145,9 @@ export interface NotifyMessage {
 export interface NotifySocket {
   path: string;
   fd: number;
-  /** the datagrams waiting (non-blocking; a bounded batch per call), decoded as UTF-8; [] when none */
-  receive(): NotifyMessage[];
+  /** the datagrams waiting (non-blocking; at most `max` per call, default a bounded batch),
+   *  decoded as UTF-8; [] when none */
+  receive(max?: number): NotifyMessage[];
   /** closes the socket and removes its file */
   close(): void;
 }

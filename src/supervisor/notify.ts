@@ -10,6 +10,8 @@ import { readStat } from "../runtime/proc.ts";
 
 /** How often the socket is emptied once the service is ready. */
 const DRAIN_MS = 250;
+/** datagrams judged per receive(): a flooding service cannot stall the supervisor's loop */
+const MAX_PER_RECEIVE = 256;
 /** ppid links followed at most from a sender up to the main process */
 const MAX_DEPTH = 64;
 
@@ -97,7 +99,11 @@ export class NotifyChannel {
   /** The accepted messages waiting (non-blocking); refused ones are dropped and reported. */
   receive(): string[] {
     const out: string[] = [];
-    for (const m of this.socket.receive()) {
+    // one datagram at a time, each judged before the next is read: reading the next one closes
+    // the fd a BARRIER=1 sender waits on, and a sender that has exited can no longer be traced
+    for (let i = 0; i < MAX_PER_RECEIVE; i++) {
+      const [m] = this.socket.receive(1);
+      if (!m) break;
       if (this.allowed(m)) out.push(m.text);
     }
     return out;

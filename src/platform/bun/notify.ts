@@ -112,9 +112,9 @@ export function notifySocket(
     socket: {
       path,
       fd,
-      receive() {
+      receive(max = MAX_PER_RECEIVE) {
         const out: NotifyMessage[] = [];
-        while (!closed && out.length < MAX_PER_RECEIVE) {
+        while (!closed && out.length < Math.min(max, MAX_PER_RECEIVE)) {
           const n = lib.sysg_notify_recv(fd, ptr(buf), buf.length, ptr(cred));
           if (n < 0) break; // EAGAIN: nothing more waiting
           out.push({ text: decoder.decode(buf.subarray(0, n)), pid: cred[0]!, uid: cred[1]!, gid: cred[2]! });
