@@ -52,7 +52,7 @@ export class ProcessTree {
     for (const e of groups.get(this.pgid) ?? []) if (e.pid !== this.root) queue.push(e.pid);
     // a double-fork + setsid daemon is re-parented to us before any walk sees whose it was
     const a = this.adoption;
-    if (a) for (const c of children.get(a.self) ?? []) if (c.pid !== this.root && a.of(c) === a.mark) queue.push(c.pid);
+    if (a) for (const c of adoptedByMark(table, children, a).get(a.mark) ?? []) if (c.pid !== this.root) queue.push(c.pid);
     const seen = new Set<number>();
     while (queue.length > 0) {
       const pid = queue.pop()!;
@@ -85,6 +85,24 @@ interface TableIndex {
   byPid: Map<number, ProcEntry>;
   children: Map<number, ProcEntry[]>;
   groups: Map<number, ProcEntry[]>;
+}
+
+/** The supervisor's children grouped by their mark, once per scan: every tree asks for its own
+ *  mark, and asking each child per tree made a tick O(units²) (1000 units: 10⁶ lookups). */
+const adoptedIndexes = new WeakMap<ProcEntry[], Map<string | null, ProcEntry[]>>();
+
+function adoptedByMark(table: ProcEntry[], children: Map<number, ProcEntry[]>, a: Adoption): Map<string | null, ProcEntry[]> {
+  let byMark = adoptedIndexes.get(table);
+  if (byMark) return byMark;
+  byMark = new Map();
+  for (const c of children.get(a.self) ?? []) {
+    const m = a.of(c);
+    const list = byMark.get(m);
+    if (list) list.push(c);
+    else byMark.set(m, [c]);
+  }
+  adoptedIndexes.set(table, byMark);
+  return byMark;
 }
 
 /** One index per scan: many trees refreshed from the same (shared) scan reuse it. */

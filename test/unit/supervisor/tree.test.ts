@@ -90,3 +90,30 @@ describe("ProcessTree adoption by SYSG_UNIT mark", () => {
     expect(t.refresh().map((e) => e.pid).sort()).toEqual([100]);
   });
 });
+
+describe("ProcessTree adoption by mark, many units", () => {
+  test("many trees over one scan read each re-parented child's mark once, and each finds its own", () => {
+    const self = 1;
+    const n = 300;
+    // per unit: its root (child of self) and an adopted daemon (also a child of self) carrying its mark
+    const table = [{ pid: self, ppid: 0, pgid: self, startTime: 1 }];
+    const marks = new Map<number, string>();
+    for (let i = 0; i < n; i++) {
+      const root = 1000 + i;
+      const daemon = 5000 + i;
+      table.push({ pid: root, ppid: self, pgid: root, startTime: 2 });
+      table.push({ pid: daemon, ppid: self, pgid: daemon, startTime: 3 });
+      marks.set(daemon, `u${i}`);
+    }
+    let calls = 0;
+    const of = (e: { pid: number }) => {
+      calls++;
+      return marks.get(e.pid) ?? null;
+    };
+    const trees = Array.from({ length: n }, (_, i) => new ProcessTree(() => table, 1000 + i, 1000 + i, { self, mark: `u${i}`, of }));
+    const found = trees.map((t) => t.refresh(table).map((e) => e.pid).sort((a, b) => a - b));
+    expect(found[0]).toEqual([1000, 5000]);
+    expect(found[n - 1]).toEqual([1000 + n - 1, 5000 + n - 1]);
+    expect(calls).toBe(2 * n); // once per child of the supervisor, not once per child per tree
+  });
+});
