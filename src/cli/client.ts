@@ -32,9 +32,7 @@ export async function ask<C extends CommandName>(
 
 /** A human error on stderr in the one voice (say.ts): `message` is `sysg: <where>: <what>`. */
 export async function printError(message: string, hint?: string): Promise<void> {
-  // the one voice even for a caller that wrote the older "sysg <command>: …"
-  const voiced = message.replace(/^sysg ([a-z][a-z-]*)(?=[ :])/, "sysg: $1");
-  console.error(hint ? `${voiced}\n  hint: ${hint}` : voiced);
+  console.error(hint ? `${message}\n  hint: ${hint}` : message);
 }
 
 /** `sysg` or `sysg --sys`, for hints that name a command. */

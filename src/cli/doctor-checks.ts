@@ -2,7 +2,7 @@
 // namespaces, capabilities, seccomp, LSMs, pidfd, subreaper), the health of this mode's state
 // dir (a supervisor that died, stale pid entries, orphans), and what a config will get here.
 // Reads /proc and /sys only; never repairs anything — every problem comes with its fix.
-import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
 import { CAPABILITY_NAMES } from "../config/capabilities.ts";
@@ -10,7 +10,7 @@ import type { ResolvedConfig } from "../config/resolved.ts";
 import type { HostProbe } from "../platform/types.ts";
 import { findCgroup2Mount } from "../privilege/cgroup.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
-import { isSameProcess } from "../runtime/proc.ts";
+import { isSameProcess, safeReaddir } from "../runtime/proc.ts";
 import { PidFile, SysgPidFile, readJsonFile, readJsonMap } from "../runtime/state.ts";
 
 export type CheckStatus = "ok" | "info" | "warn" | "fail";
@@ -292,7 +292,7 @@ export function stateChecks(paths: RuntimePaths, sysg: string): Check[] {
       out.push({ area, name: "pid.json", status: "ok", detail: `${entries.length} process record(s)` });
     }
   }
-  const temps = safeList(paths.stateDir).filter((f) => f.endsWith(".tmp"));
+  const temps = safeReaddir(paths.stateDir).filter((f) => f.endsWith(".tmp"));
   if (temps.length > 0 && !supervisorAlive) {
     out.push({
       area,
@@ -303,14 +303,6 @@ export function stateChecks(paths: RuntimePaths, sysg: string): Check[] {
     });
   }
   return out;
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 /** What each service of `config` asks for that this host or user cannot give. */

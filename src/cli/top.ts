@@ -39,11 +39,11 @@ export default defineCommand({
   },
 });
 
-async function fetchStatus(paths: RuntimePaths): Promise<{ status: StatusResult } | { problem: string }> {
+async function fetchStatus(paths: RuntimePaths): Promise<{ status: StatusResult } | { problem: string; hint?: string }> {
   const reply = await ask(paths, "status", {}, 5000);
   if (reply.ok) return { status: reply.result };
   const d = describeError("top", reply.error, paths);
-  return { problem: d.hint ? `${d.message} (${d.hint})` : d.message };
+  return { problem: d.message, hint: d.hint };
 }
 
 /** CPU/RSS samples of the last minute from the supervisor's 1 Hz history. */
@@ -59,7 +59,7 @@ async function supervisorHistory(paths: RuntimePaths, names: string[]) {
 async function snapshot(paths: RuntimePaths, json: boolean): Promise<number> {
   const got = await fetchStatus(paths);
   if ("problem" in got) {
-    await printError(got.problem);
+    await printError(got.problem, got.hint);
     return 1;
   }
   const history = await supervisorHistory(paths, got.status.units.map((u) => u.name));
@@ -109,7 +109,7 @@ async function live(paths: RuntimePaths, every: number, color: boolean): Promise
       const again = before === undefined ? -1 : got.status.units.findIndex((u) => u.name === before);
       m.selected = again >= 0 ? again : Math.min(m.selected, Math.max(0, got.status.units.length - 1));
     } else {
-      m.problem = got.problem;
+      m.problem = got.hint ? `${got.problem} (${got.hint})` : got.problem;
     }
     const name = selectedName();
     if (name !== undefined && m.following) {

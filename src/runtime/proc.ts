@@ -173,7 +173,8 @@ function childPids(pid: number, threads: number): number[] {
   return out;
 }
 
-function safeReaddir(dir: string): string[] {
+/** The names in `dir`; none when it is missing or unreadable. */
+export function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {
