@@ -1,6 +1,7 @@
 // Every config in examples/ is valid and does what its comments say, through the real binary.
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { type Sandbox, ensureBuilt, run, sandbox, spawnSysg } from "../helpers/sysg.ts";
 
@@ -8,6 +9,18 @@ const EXAMPLES = join(import.meta.dir, "../../examples");
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
 afterEach(() => sb?.cleanup());
+
+/** A loopback port nobody listens on right now (the kernel picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
 
 describe("examples/", () => {
   test("every example passes sysg check", () => {
@@ -29,11 +42,16 @@ describe("examples/", () => {
     sb = sandbox();
     // nothing in a shared fixed place that a previous run (or another user) left behind
     expect(readFileSync(join(EXAMPLES, "chain.yaml"), "utf8")).not.toContain("/tmp/");
-    const p = spawnSysg(sb, ["start", "-c", join(EXAMPLES, "chain.yaml")]);
+    // the example as shipped, but on a port free now: other test runs on this host may hold 47311
+    const text = readFileSync(join(EXAMPLES, "chain.yaml"), "utf8");
+    expect(text.match(/47311/g)?.length).toBe(2);
+    const port = await freePort();
+    const cfg = sb.write("chain.yaml", text.replaceAll("47311", String(port)));
+    const p = spawnSysg(sb, ["start", "-c", cfg]);
     await p.waitFor(/web\s+\| web up/, 20_000);
     const out = p.output();
     const at = (re: RegExp) => out.search(re);
-    expect(at(/db\s+\| db listening on 47311/)).toBeGreaterThan(-1);
+    expect(at(new RegExp(`db\\s+\\| db listening on ${port}`))).toBeGreaterThan(-1);
     expect(at(/db\s+\| db listening/)).toBeLessThan(at(/migrate\s+\| migrating/));
     expect(at(/migrate\s+\| migrations done/)).toBeLessThan(at(/web\s+\| web up/));
     p.signal("SIGINT");
