@@ -55,7 +55,7 @@ export default defineCommand({
       return 1;
     }
     const { checkPrivileges } = await import("../privilege/context.ts");
-    const { hostErrors } = await import("../config/host.ts");
+    const { hostErrors } = await import("../config/index.ts");
     const privilege = { euid: process.geteuid?.() ?? 0, dropPrivileges: Boolean(args["drop-privileges"]), sys: Boolean(args.sys) };
     const errors = [...checkPrivileges(result.config, privilege), ...hostErrors(result.config)];
     if (errors.length > 0) {

@@ -2,7 +2,8 @@
 // over the fastest transport, and — when it fails — one error line saying what and where, then
 // a hint. Kept free of typebox and consola so `sysg status --json` stays fast.
 import { homedir } from "node:os";
-import { type ClientError, type Connector, type Reply, callIpc } from "../ipc/client.ts";
+import { type ClientError, type Reply, callIpc } from "../ipc/client.ts";
+import type { Connector } from "../platform/types.ts";
 import type { ArgsOf, CommandName, ResultOf } from "../ipc/protocol.ts";
 import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
 import { loadConnector } from "./index.ts";

@@ -7,7 +7,6 @@ import { openSync, constants as fs } from "node:fs";
 import type { Platform } from "../platform/types.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { ensureDirs } from "../runtime/paths.ts";
-import { envList } from "../supervisor/child.ts";
 
 export interface DaemonizeOptions {
   platform: Platform;
@@ -37,7 +36,7 @@ export async function daemonize(opts: DaemonizeOptions): Promise<DaemonizeOutcom
   const ready = platform.pipe();
   const spawned = platform.spawn({
     argv: [...self(), "start", ...opts.args, "--notify-fd", "3"],
-    env: envList(process.env as Record<string, string>),
+    env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
     cwd: process.cwd(),
     stdin: -1,
     stdout: logFd,

@@ -5,8 +5,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
-import { CAPABILITY_NAMES } from "../config/capabilities.ts";
-import type { ResolvedConfig } from "../config/resolved.ts";
+import { CAPABILITY_NAMES, type ResolvedConfig } from "../config/index.ts";
 import type { HostProbe } from "../platform/types.ts";
 import { findCgroup2Mount } from "../privilege/cgroup.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";

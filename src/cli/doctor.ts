@@ -52,7 +52,7 @@ export default defineCommand({
 
 async function configFor(config: string | undefined, sys: boolean) {
   const { loadConfig, formatErrors } = await import("../config/index.ts");
-  const { findConfig } = await import("../config/find.ts");
+  const { findConfig } = await import("../config/index.ts");
   const home = process.env.HOME || homedir();
   // without -c the default config is checked only when there is one
   if (config === undefined && !findConfig({ cwd: process.cwd(), home, sys }).ok) return {};

@@ -59,7 +59,7 @@ export default defineCommand({
       return 1;
     }
     const result = relativePaths(got.value, out === null ? process.cwd() : dirname(out));
-    const { validateSchema } = await import("../config/validate.ts");
+    const { validateSchema } = await import("../config/index.ts");
     const errors = validateSchema(result.config);
     if (errors.length > 0) {
       // a bug of the importer, not of the input: say so rather than write a config check refuses

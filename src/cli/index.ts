@@ -3,8 +3,7 @@
 // (command.ts) is the single source of what it accepts. Commands are imported lazily so each
 // pays only for itself. Every command gets the same strict parsing (parse.ts): unknown
 // options and extra arguments are usage errors (exit 2) naming the argument.
-import type { Connector } from "../ipc/client.ts";
-import type { Platform } from "../platform/types.ts";
+import type { Connector, Platform } from "../platform/types.ts";
 import { VALUE_FLAGS, globalArgs } from "./args.ts";
 import type { CommandDef } from "./command.ts";
 import { VERSION, VERSION_LINE } from "../version.ts";
@@ -146,7 +145,7 @@ export async function runCli(rawArgv: string[], backend: Backend): Promise<numbe
 }
 
 function unknownCommand(name: string): Promise<number> {
-  return import("../config/suggest.ts").then(({ suggest }) => {
+  return import("../model/suggest.ts").then(({ suggest }) => {
     const listed = COMMANDS.filter((c) => !c.hidden).map((c) => c.name);
     const near = suggest(name, listed);
     const known = listed.join(", ");

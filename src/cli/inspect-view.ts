@@ -1,7 +1,7 @@
 // The human view of an InspectResult: the unit's line, its config in short, the process tree,
 // CPU/RSS sparklines over the window, recent exits and restarts, cron history.
 import type { InspectResult, ProcessNode } from "../ipc/protocol.ts";
-import { commandText } from "../config/command.ts";
+import { commandText } from "../config/index.ts";
 import { paint } from "./output.ts";
 import { sparkline, timeSlots } from "./sparkline.ts";
 import { HEALTH_COLOR } from "./status-view.ts";

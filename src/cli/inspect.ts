@@ -1,7 +1,7 @@
 // `sysg inspect NAME`: one unit in depth from the supervisor (config, process tree, CPU/RSS
 // history as sparklines over --window, recent exits and restarts, cron history).
 import { isatty } from "node:tty";
-import { parseDuration } from "../config/duration.ts";
+import { parseDuration } from "../model/duration.ts";
 import { globalArgs } from "./args.ts";
 import { knownUnitsHint } from "./actions.ts";
 import { ask, cliPaths, describeError, printError } from "./client.ts";

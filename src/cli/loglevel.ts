@@ -1,6 +1,6 @@
 // --log-level: how much of the supervisor's own events reach the terminal (supervisor.log
 // always gets everything). `trace` is accepted and means `debug`.
-import type { Level } from "../supervisor/supervisor.ts";
+import type { Level } from "../model/log-level.ts";
 
 const LEVELS = ["off", "error", "warn", "info", "debug", "trace"] as const;
 

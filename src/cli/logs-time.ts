@@ -2,7 +2,7 @@
 // ("10m", "1h30m", "-2h"), "now", "today", "yesterday", a date ("2026-12-01", local midnight),
 // a local date and time ("2026-12-01T10:00", "2026-12-01 10:00:05"), a time of today
 // ("10:00"), or an ISO time with a zone ("2026-12-01T10:00:00Z", "+01:00").
-import { parseDuration } from "../config/duration.ts";
+import { parseDuration } from "../model/duration.ts";
 
 export type TimeBound = { ok: true; value: number } | { ok: false; message: string };
 

@@ -7,7 +7,7 @@ import type { RuntimeError } from "../runtime/errors.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { cpuPercentLifetime, isSameProcess, processAgeSeconds, readStat, uptimeSeconds } from "../runtime/proc.ts";
 import { CronStateFile, PidFile, StateFile, SysgPidFile, readJsonFile, readJsonMap } from "../runtime/state.ts";
-import { type UnitState, healthOf, overallHealth } from "../supervisor/states.ts";
+import { type UnitState, healthOf, overallHealth } from "../model/states.ts";
 
 export interface OfflineStatus {
   status: StatusResult;

@@ -7,7 +7,7 @@ import { acquireSupervisorLock } from "../runtime/lock.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { isSameProcess } from "../runtime/proc.ts";
 import { PidFile, StateFile, readJsonMap, writeJsonAtomic } from "../runtime/state.ts";
-import { stopRecordedServices } from "../supervisor/recover.ts";
+import { stopRecordedServices } from "../supervisor/index.ts";
 import { VERSION } from "../version.ts";
 
 export interface Orphan {

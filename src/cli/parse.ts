@@ -1,7 +1,7 @@
 // Strict argument parsing for every command, from its args table (command.ts). Pure: argv in,
 // values or one usage error out. Nothing unknown is ignored: an unknown option or an extra
 // argument is an error naming it, with a "did you mean" when something is close.
-import { suggest } from "../config/suggest.ts";
+import { suggest } from "../model/suggest.ts";
 import type { ArgDef, ArgsDef } from "./command.ts";
 import { aliasesOf, spellings } from "./command.ts";
 

@@ -4,7 +4,7 @@
 // state dir (and, under --sys, /var/log/systemg).
 import { existsSync, rmSync } from "node:fs";
 import { isSameProcess } from "../runtime/proc.ts";
-import { stopRecordedServices } from "../supervisor/recover.ts";
+import { stopRecordedServices } from "../supervisor/index.ts";
 import { globalArgs } from "./args.ts";
 import { ask, cliPaths, printError } from "./client.ts";
 import { loadPlatform } from "./index.ts";

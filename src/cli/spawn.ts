@@ -3,8 +3,8 @@
 // env has SYSG_SOCKET), the parent defaults to the caller's own unit. Prints the child's pid.
 // The arguments are parsed here, by hand, because everything after `--` is the child's own
 // argv and `--env` repeats.
-import { parseDuration } from "../config/duration.ts";
-import { suggest } from "../config/suggest.ts";
+import { parseDuration } from "../model/duration.ts";
+import { suggest } from "../model/suggest.ts";
 import type { ArgsOf } from "../ipc/protocol.ts";
 import { globalArgs } from "./args.ts";
 import { ask, cliPaths, describeError, printError } from "./client.ts";

@@ -1,7 +1,7 @@
 // `sysg status --watch SECS`: redraw the status every SECS seconds until Ctrl-C (then exit 0).
 // On a terminal the screen is cleared before each frame; piped, frames follow each other.
 import { isatty } from "node:tty";
-import { parseDuration } from "../config/duration.ts";
+import { parseDuration } from "../model/duration.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { printError } from "./client.ts";
 import { getStatus } from "./status.ts";

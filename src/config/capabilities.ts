@@ -1,7 +1,7 @@
 // Linux capability names and numbers, as in <linux/capability.h> (0..40, CAP_LAST_CAP = 40).
 // Config accepts "CAP_NET_BIND_SERVICE", "net_bind_service", any case; canonical "CAP_NET_BIND_SERVICE".
 // "ALL" (alone) means every capability.
-import { type Parsed, show } from "./parsed.ts";
+import { type Parsed, show } from "../model/parsed.ts";
 
 /** Index = capability number. */
 const NAMES = [

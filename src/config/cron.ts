@@ -2,7 +2,7 @@
 // uses), field by field so the error can name the field, after a token check that parser lacks
 // (it reads "5x" as 5). Timezones are IANA names known to this runtime's Intl, "UTC", or "local".
 import { parseCronExpression } from "cron-schedule";
-import { type Parsed, show } from "./parsed.ts";
+import { type Parsed, show } from "../model/parsed.ts";
 
 const CRON_HINT =
   '5 fields "minute hour day month weekday" or 6 with leading seconds; *, lists 1,2, ranges 1-5, steps */5, names MON JAN; or @hourly/@daily/@weekly/@monthly/@yearly';

@@ -1,7 +1,7 @@
 // Environment: env files (KEY=VALUE lines) and the precedence of every layer. Values are taken
 // literally: no $VAR substitution anywhere (the shell does that when the command runs).
 import { readFileSync } from "node:fs";
-import { show } from "./parsed.ts";
+import { show } from "../model/parsed.ts";
 
 /** Variables the supervisor itself consumes; a child never inherits them from sysg's own env. */
 export const SUPERVISOR_ONLY = ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET"] as const;

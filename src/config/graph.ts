@@ -1,8 +1,8 @@
 // The depends_on graph: its errors (unknown names, self-dependency, cycles printed as the real
 // path), start order (dependencies first, ties by name) and the lookups the supervisor needs.
 import { type ConfigError, pathOf } from "./errors.ts";
-import { show } from "./parsed.ts";
-import { suggest } from "./suggest.ts";
+import { show } from "../model/parsed.ts";
+import { suggest } from "../model/suggest.ts";
 
 /** Service name → the names it depends on, as written. */
 export type Dependencies = Readonly<Record<string, readonly string[]>>;

@@ -10,6 +10,13 @@ import { validateSchema } from "./validate.ts";
 
 export { formatErrors } from "./errors.ts";
 export type { ConfigError, ResolvedConfig, ResolvedService } from "./resolved.ts";
+// what the CLI uses beyond loading (the import table in docs/architecture.md: other modules
+// reach config/ through this file and the resolved model, resolved.ts)
+export { CAPABILITY_NAMES } from "./capabilities.ts";
+export { commandText } from "./command.ts";
+export { findConfig } from "./find.ts";
+export { hostErrors } from "./host.ts";
+export { validateSchema } from "./validate.ts";
 
 export interface LoadOptions {
   /** -c/--config as given */

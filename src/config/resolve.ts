@@ -7,11 +7,11 @@
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
 import { parseCapability } from "./capabilities.ts";
 import { parseCron, parseTimezone } from "./cron.ts";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../model/duration.ts";
 import { inheritedEnv, mergeEnv, readEnvFile, varsAsText } from "./env.ts";
 import { type ConfigError, pathOf, type Segment } from "./errors.ts";
 import { checkDependencies, startOrder } from "./graph.ts";
-import type { Parsed } from "./parsed.ts";
+import type { Parsed } from "../model/parsed.ts";
 import type {
   ResolvedConfig,
   ResolvedHook,
@@ -32,7 +32,7 @@ import {
   type RawReadiness,
   type RawService,
 } from "./schema.ts";
-import { parseSignal } from "./signals.ts";
+import { parseSignal } from "../model/signals.ts";
 import { parseFiniteSize } from "./size.ts";
 import { parseAddress, parseHookCommand, parseHttpStatus } from "./values.ts";
 

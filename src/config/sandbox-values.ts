@@ -1,8 +1,8 @@
 // Value parsers for the isolation hardening keys (systemd.exec spellings): sandbox paths with the
 // "-" (ignore if missing) prefix, namespace and address-family names with an optional leading
 // "~" (deny-list), seccomp_errno and system_call_architectures. Pure data and checks.
-import { type Parsed, show } from "./parsed.ts";
-import { suggest } from "./suggest.ts";
+import { type Parsed, show } from "../model/parsed.ts";
+import { suggest } from "../model/suggest.ts";
 
 const fail = <T>(error: string, hint?: string): Parsed<T> => (hint ? { ok: false, error, hint } : { ok: false, error });
 const didYouMean = (word: string, known: readonly string[]) => {

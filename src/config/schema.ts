@@ -5,9 +5,9 @@
 import { Kind, type Static, type TSchema, Type, TypeRegistry } from "@sinclair/typebox";
 import { parseCapability } from "./capabilities.ts";
 import { parseCron, parseTimezone } from "./cron.ts";
-import { parseDuration } from "./duration.ts";
-import type { Parsed } from "./parsed.ts";
-import { parseSignal } from "./signals.ts";
+import { parseDuration } from "../model/duration.ts";
+import type { Parsed } from "../model/parsed.ts";
+import { parseSignal } from "../model/signals.ts";
 import { parseFiniteSize, parseSize } from "./size.ts";
 import {
   parseAbsolutePath,

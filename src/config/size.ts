@@ -1,6 +1,6 @@
 // Sizes in config: integer bytes, or a number with K/M/G/T (optional B, powers of 1024),
 // or "unlimited" / "max" (→ Infinity). Results are whole bytes.
-import { type Parsed, show } from "./parsed.ts";
+import { type Parsed, show } from "../model/parsed.ts";
 
 const UNIT: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 

@@ -3,9 +3,9 @@
 import { Kind, type TSchema } from "@sinclair/typebox";
 import { Errors, type ValueError, ValueErrorType } from "@sinclair/typebox/errors";
 import { type ConfigError, childOf, parentOf, pathOf, type Segment } from "./errors.ts";
-import { show } from "./parsed.ts";
+import { show } from "../model/parsed.ts";
 import { RawConfig, type SchemaNotes, VALUE_KINDS } from "./schema.ts";
-import { suggest } from "./suggest.ts";
+import { suggest } from "../model/suggest.ts";
 
 /** Every schema error in a parsed config, one per bad value, in typebox's order. */
 export function validateSchema(raw: unknown): ConfigError[] {

@@ -1,6 +1,6 @@
 // Small value parsers for the config keys that are not durations, sizes, signals, capabilities
 // or cron entries: probe addresses and URLs, regexes, umask, cgroup and rlimit values, paths.
-import { type Parsed, show } from "./parsed.ts";
+import { type Parsed, show } from "../model/parsed.ts";
 
 const fail = <T>(error: string, hint?: string): Parsed<T> => (hint ? { ok: false, error, hint } : { ok: false, error });
 

@@ -7,25 +7,9 @@
 import { MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, PROTOCOL_VERSION } from "./constants.ts";
 import { FrameDecoder } from "./frame.ts";
 import { nodeConnector } from "./node-connect.ts";
+import type { Connector, IpcStream, StreamHandlers } from "../platform/types.ts";
 import type { ArgsOf, CommandName, ErrorCode, ResultOf } from "./protocol.ts";
 
-/** A connected byte stream to the supervisor: all the client needs of a socket. */
-export interface IpcStream {
-  /** Queues bytes; the stream writes them in order, however long the socket takes. */
-  write(bytes: Uint8Array): void;
-  /** Drops the connection at once. */
-  close(): void;
-}
-export interface StreamHandlers {
-  data(chunk: Uint8Array): void;
-  /** The connection ended; `error` says why when it broke. Called at most once. */
-  closed(error: string | null): void;
-}
-/** Opens a unix stream socket; `code` is the errno name on failure (ENOENT, EACCES, …). */
-export type Connector = (
-  path: string,
-  handlers: StreamHandlers,
-) => Promise<{ ok: true; stream: IpcStream } | { ok: false; code: string; message: string }>;
 
 /** The server's codes plus what can go wrong on this side. */
 export type ClientErrorCode =

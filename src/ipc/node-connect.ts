@@ -1,7 +1,7 @@
 // The portable Connector: node:net, which Bun and Deno both provide. node:net is imported when
 // first used, not at load: a bundler hoists static imports of builtins, and loading node:net
 // costs a CLI that passes a native connector ~3 ms for nothing.
-import type { Connector } from "./client.ts";
+import type { Connector } from "../platform/types.ts";
 
 export const nodeConnector: Connector = async (path, handlers) => {
   const net = await import("node:net");

@@ -3,7 +3,7 @@
 // result against them. docs/ipc.md describes the same thing for people writing clients.
 import { type Static, type TLiteral, type TSchema, type TUnion, Type } from "@sinclair/typebox";
 import { ResolvedService } from "../config/resolved.ts";
-import { Health, UnitState } from "../supervisor/states.ts";
+import { Health, UnitState } from "../model/states.ts";
 import { ERROR_CODES, PROTOCOL_VERSION } from "./constants.ts";
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

@@ -204,3 +204,23 @@ export interface HostProbe {
   /** prctl(PR_SET_CHILD_SUBREAPER) is accepted */
   subreaper: boolean;
 }
+
+// ---- the control socket, client side ------------------------------------------------------
+
+/** A connected byte stream to the supervisor: all the client needs of a socket. */
+export interface IpcStream {
+  /** Queues bytes; the stream writes them in order, however long the socket takes. */
+  write(bytes: Uint8Array): void;
+  /** Drops the connection at once. */
+  close(): void;
+}
+export interface StreamHandlers {
+  data(chunk: Uint8Array): void;
+  /** The connection ended; `error` says why when it broke. Called at most once. */
+  closed(error: string | null): void;
+}
+/** Opens a unix stream socket; `code` is the errno name on failure (ENOENT, EACCES, …). */
+export type Connector = (
+  path: string,
+  handlers: StreamHandlers,
+) => Promise<{ ok: true; stream: IpcStream } | { ok: false; code: string; message: string }>;

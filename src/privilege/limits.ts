@@ -3,7 +3,7 @@
 // lower its nice value past RLIMIT_NICE, and CPUs must be online. Every problem is a
 // ConfigError with the exact key, so `sysg check` reports them all at once.
 import { readFileSync } from "node:fs";
-import type { Parsed } from "../config/parsed.ts";
+import type { Parsed } from "../model/parsed.ts";
 import type { ConfigError } from "../config/resolved.ts";
 import type { RawLimits } from "../config/schema.ts";
 import { parseSize } from "../config/size.ts";

@@ -13,7 +13,7 @@
 import type { RawIsolation } from "../config/schema.ts";
 import type { ConfigError } from "../config/resolved.ts";
 import { ADDRESS_FAMILIES, NAMESPACE_FLAGS, seccompErrnoValue } from "../config/sandbox-values.ts";
-import { suggest } from "../config/suggest.ts";
+import { suggest } from "../model/suggest.ts";
 import type { SeccompInstruction } from "../platform/types.ts";
 import { SYSCALL_GROUPS, SYSCALLS_X86_64 } from "./syscalls.ts";
 

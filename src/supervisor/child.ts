@@ -163,8 +163,3 @@ async function pump(platform: Platform, fd: number, sink: OutputSink): Promise<v
     sink.flush();
   }
 }
-
-/** "code 3", "signal SIGKILL" — for reasons and messages. */
-export function describeExit(s: Pick<ExitStatus, "code" | "signal">): string {
-  return s.signal !== null ? `killed by ${s.signal}` : `exited with code ${s.code}`;
-}

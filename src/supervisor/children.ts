@@ -5,7 +5,8 @@
 // max_depth}` bounds how many may live under it and how deep they may nest.
 import type { ResolvedService } from "../config/resolved.ts";
 import type { ExitStatus, Platform } from "../platform/types.ts";
-import { type Child, type ExecContext, type OutputSink, describeExit, startChild } from "./child.ts";
+import { describeExit } from "../model/exit.ts";
+import { type Child, type ExecContext, type OutputSink, startChild } from "./child.ts";
 
 /** What a child needs of its root service to run like it. */
 export interface ExecutionContext {

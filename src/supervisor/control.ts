@@ -9,7 +9,7 @@ import type { CronRun, InspectResult, IpcRequest, StatusResult, StatusUnit, Unit
 import { type ProcStat, childrenByParent, procTable, readStat, startedAtMs } from "../runtime/proc.ts";
 import { readFileSync } from "node:fs";
 import type { History } from "./history.ts";
-import { healthOf, overallHealth } from "./states.ts";
+import { healthOf, overallHealth } from "../model/states.ts";
 import type { SpawnedUnit } from "./children.ts";
 import type { Supervisor, UnitSnapshot } from "./supervisor.ts";
 

@@ -4,7 +4,8 @@
 // outlives its timeout loses its whole group.
 import type { ResolvedService } from "../config/resolved.ts";
 import type { Platform } from "../platform/types.ts";
-import { type ExecContext, type OutputSink, describeExit, plainContext, startChild } from "./child.ts";
+import { describeExit } from "../model/exit.ts";
+import { type ExecContext, type OutputSink, plainContext, startChild } from "./child.ts";
 
 export type HookEvent = "on_start" | "on_stop" | "on_restart";
 export type HookOutcome = "success" | "error";

@@ -4,19 +4,12 @@
 // hooks) and feeds the outcomes back as events. A run the supervisor itself ends carries one
 // explicit stop reason, so its exit is never mistaken for a crash.
 import type { ResolvedService } from "../config/resolved.ts";
-import { signalNumber } from "../config/signals.ts";
+import { signalNumber } from "../model/signals.ts";
 import type { ExitStatus } from "../platform/types.ts";
 import { backoffDelay } from "./backoff.ts";
-import { describeExit } from "./child.ts";
+import { type LastExit, describeExit } from "../model/exit.ts";
 import type { HookEvent, HookOutcome } from "./hooks.ts";
-import type { UnitState } from "./states.ts";
-
-export interface LastExit {
-  code: number | null;
-  signal: string | null;
-  /** ms since epoch */
-  at: number;
-}
+import type { UnitState } from "../model/states.ts";
 
 /** Why the supervisor is ending the current run (null: nobody asked it to end). */
 export type StopReason =

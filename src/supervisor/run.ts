@@ -19,7 +19,8 @@ import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
 import { StatePersister } from "./persist.ts";
 import { stopAdopted, stopRecordedServices } from "./recover.ts";
-import { type Level, type PrivilegeHook, Supervisor, type UnitSnapshot } from "./supervisor.ts";
+import type { Level } from "../model/log-level.ts";
+import { type PrivilegeHook, Supervisor, type UnitSnapshot } from "./supervisor.ts";
 import { SystemdNotifier } from "./systemd-notify.ts";
 import { claimLogs } from "../runtime/log-owners.ts";
 

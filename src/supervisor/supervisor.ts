@@ -6,22 +6,21 @@
 import type { ResolvedConfig, ResolvedService } from "../config/resolved.ts";
 import { killCgroup } from "../privilege/cgroup.ts";
 import type { ExitStatus, Platform, SpawnSpec } from "../platform/types.ts";
-import { type Child, type ExecContext, type OutputSink, describeExit, plainContext, startChild } from "./child.ts";
+import { type Child, type ExecContext, type OutputSink, plainContext, startChild } from "./child.ts";
 import { type ExecutionContext, type SpawnAnswer, type SpawnOrder, SpawnedChildren, type SpawnedUnit } from "./children.ts";
 import { type HookEvent, type HookOutcome, runHook } from "./hooks.ts";
-import { type Effect, type LastExit, type Lifecycle, type LifecycleEvent, initialLifecycle, transition } from "./lifecycle.ts";
+import { type Effect, type Lifecycle, type LifecycleEvent, initialLifecycle, transition } from "./lifecycle.ts";
 import { passHealthCheck, watchLiveness } from "./health.ts";
 import { NotifyChannel, notifySocketPath } from "./notify.ts";
 import type { PrivilegeHook } from "./privileged.ts";
 import { describeProbe, probeUntilReady } from "./readiness.ts";
-import { type UnitState, isSettled, satisfiesDependents } from "./states.ts";
+import { type LastExit, describeExit } from "../model/exit.ts";
+import type { Level } from "../model/log-level.ts";
+import { type UnitState, isSettled, satisfiesDependents } from "../model/states.ts";
 import { UNIT_ENV } from "../runtime/attribution.ts";
 import { type ProcEntry, type ProcScan, ProcessTree } from "./tree.ts";
 
-export type { LastExit } from "./lifecycle.ts";
 export type { PrivilegeHook } from "./privileged.ts";
-
-export type Level = "error" | "warn" | "info" | "debug";
 
 /** Time as the supervisor sees it; tests inject a manual one. */
 export interface Clock {

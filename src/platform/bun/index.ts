@@ -1,6 +1,6 @@
 // The Bun backend of Platform: spawning through the C shim (bun:ffi), one reaper, raw fds.
 import { ptr } from "bun:ffi";
-import { signalNumber } from "../../config/signals.ts";
+import { signalNumber } from "../../model/signals.ts";
 import type { Platform } from "../types.ts";
 import { trimMemory } from "./memory.ts";
 import { notifyClient, notifySocket } from "./notify.ts";

@@ -1,7 +1,7 @@
 // A Connector on Bun.connect for the CLI: in a compiled binary it connects, asks and answers in
 // about 2 ms over a trivial start, where node:net costs about 9 (see scripts/bench/ipc.ts).
 import type { Socket } from "bun";
-import type { Connector } from "../../ipc/client.ts";
+import type { Connector } from "../types.ts";
 
 export const bunConnector: Connector = async (path, handlers) => {
   // Bun's socket.write may take only part of a buffer; the rest waits here for `drain`.

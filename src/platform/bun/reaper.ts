@@ -3,7 +3,7 @@
 // watched pid, so it never takes a status that belongs to someone else; once we are a child
 // subreaper (or PID 1) it loops waitpid(-1, WNOHANG) and reports unwatched pids as orphans.
 import { ptr } from "bun:ffi";
-import { SIGNAL_NAMES } from "../../config/signals.ts";
+import { SIGNAL_NAMES } from "../../model/signals.ts";
 import type { ExitStatus } from "../types.ts";
 import { shim } from "./shim.ts";
 

@@ -1,7 +1,8 @@
 // The client over both connectors: the portable node:net one and the CLI's Bun.connect one.
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { callIpc, connectIpc, type Connector } from "../../../src/ipc/client.ts";
+import { callIpc, connectIpc } from "../../../src/ipc/client.ts";
+import type { Connector } from "../../../src/platform/types.ts";
 import { MAX_REQUEST_BYTES } from "../../../src/ipc/constants.ts";
 import { nodeConnector } from "../../../src/ipc/node-connect.ts";
 import { bunConnector } from "../../../src/platform/bun/ipc-connect.ts";

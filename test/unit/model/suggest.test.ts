@@ -1,4 +1,4 @@
-import { distance, suggest } from "../../../src/config/suggest.ts";
+import { distance, suggest } from "../../../src/model/suggest.ts";
 
 describe("distance", () => {
   test("edits", () => {

@@ -1,4 +1,4 @@
-import { parseDuration } from "../../../src/config/duration.ts";
+import { parseDuration } from "../../../src/model/duration.ts";
 
 const ok = (input: unknown) => {
   const r = parseDuration(input);

@@ -1,4 +1,4 @@
-import { healthOf, isSettled, overallHealth, satisfiesDependents } from "../../../src/supervisor/states.ts";
+import { healthOf, isSettled, overallHealth, satisfiesDependents } from "../../../src/model/states.ts";
 
 describe("health", () => {
   test("maps every state as SPEC §2 says", () => {

@@ -1,4 +1,4 @@
-import { parseSignal, SIGNAL_NAMES, SIGNAL_NUMBERS, signalNumber } from "../../../src/config/signals.ts";
+import { parseSignal, SIGNAL_NAMES, SIGNAL_NUMBERS, signalNumber } from "../../../src/model/signals.ts";
 
 describe("parseSignal", () => {
   test("accepts every spelling and canonicalises", () => {
