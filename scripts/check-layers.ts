@@ -1,6 +1,8 @@
 // The import graph of src/, enforced (docs/architecture.md, "Modules"): every relative import
 // that crosses from one module into another must be one that module's row allows, and where a
-// row names files (`config (index.ts)`) only those files.
+// row names files (`config (index.ts)`) only those files. And the libc rule: JavaScript loads one
+// library, the shim (src/platform/bun/shim.ts, which opens libc once for nothing but the
+// memfd_create that loads the shim), and never reads errno: the C functions return -errno.
 //   bun scripts/check-layers.ts      exit 1 and one line per offence
 // Run by test/unit/scripts/layers.test.ts, which also checks the table in the docs says the same.
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -78,8 +80,30 @@ export function checkLayers(root: string): string[] {
       if (to === null || to === from) continue; // package.json, the built shim, the same module
       if (!allowed(from, to, target)) offences.push(`${rel}: imports ${target} (${from} → ${to} is not in the import table)`);
     }
+    offences.push(...libcOffences(rel, text));
   }
   return offences;
+}
+
+const SHIM = "src/platform/bun/shim.ts";
+const MEMFD_ONLY = /^\s*const libc = dlopen\("libc\.so\.6", \{ memfd_create: \{[^}]*\} \}\);$/;
+
+/** dlopen outside the shim's loader (or a second one in it), libc bound for more than
+ *  memfd_create, errno read from JavaScript. */
+export function libcOffences(rel: string, text: string): string[] {
+  const out: string[] = [];
+  let opens = 0;
+  text.split("\n").forEach((line, i) => {
+    if (/^\s*(\/\/|\*)/.test(line)) return;
+    const at = `${rel}:${i + 1}`;
+    if (/__errno_location|\berrno\s*\(\s*\)/.test(line)) out.push(`${at}: reads errno from JavaScript (the C function returns -errno)`);
+    if (!/\bdlopen\s*[(<]/.test(line) || /typeof dlopen/.test(line)) return;
+    if (rel !== SHIM) out.push(`${at}: dlopen outside ${SHIM} (add a C function to ffi/ and bind it in the shim)`);
+    else if (/dlopen\s*\(\s*["']libc/.test(line)) {
+      if (!MEMFD_ONLY.test(line)) out.push(`${at}: the shim opens libc only for memfd_create (to load itself)`);
+    } else if (++opens > 1) out.push(`${at}: a second library loaded (the shim is the only one)`);
+  });
+  return out;
 }
 
 if (import.meta.main) {

@@ -7,7 +7,7 @@
 // from the page cache. Mappings with copied-on-write (anonymous) pages are skipped, so nothing
 // the process changed is ever dropped.
 import { readFileSync, readlinkSync } from "node:fs";
-import { dlopen, FFIType } from "bun:ffi";
+import { shim } from "./shim.ts";
 
 const MADV_PAGEOUT = 21;
 
@@ -50,12 +50,8 @@ export function releaseCodePages(): number {
   }
   done();
   if (ranges.length === 0) return 0;
-  const libc = dlopen("libc.so.6", { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
+  const lib = shim();
   let released = 0;
-  try {
-    for (const r of ranges) if (libc.symbols.madvise(r.start, r.length, MADV_PAGEOUT) === 0) released += r.rss;
-  } finally {
-    libc.close();
-  }
+  for (const r of ranges) if (lib.sysg_madvise(r.start, r.length, MADV_PAGEOUT) === 0) released += r.rss;
   return released;
 }

@@ -3,18 +3,12 @@
 // service's user, with SO_PASSCRED so every message carries its sender's pid/uid/gid; fds a
 // sender passes (systemd-notify's BARRIER=1) are closed at once, so its barrier completes.
 // Platform.notifyClient sends sysg's own state to the NOTIFY_SOCKET systemd gave it (a path or an
-// abstract "@name"), through libc (bun:ffi).
-import { dlopen, FFIType, ptr, read } from "bun:ffi";
+// abstract "@name"), also through the shim (ffi/host.c).
+import { ptr } from "bun:ffi";
 import type { NotifyClient, NotifyMessage, NotifySocket } from "../types.ts";
 import { errorText, shim } from "./shim.ts";
 
 const AF_UNIX = 1;
-const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const MSG_NOSIGNAL = 0x4000;
-const CLOCK_MONOTONIC = 1;
-const EINTR = 4;
 /** sizeof(sockaddr_un.sun_path) minus the terminating NUL */
 const MAX_PATH = 107;
 /** systemd's own limit for one notification (NOTIFY_BUFFER_MAX = PIPE_BUF) */
@@ -23,19 +17,6 @@ const MAX_DATAGRAM = 4096;
 const MAX_PER_RECEIVE = 256;
 /** the calls of sysg_notify_open, by its step number */
 const STEPS = ["", "unlink", "socket", "setsockopt(SO_PASSCRED)", "bind", "chown", "chmod"];
-
-type Libc = ReturnType<typeof open>;
-let libc: Libc | null = null;
-
-function open() {
-  return dlopen("libc.so.6", {
-    socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-    sendto: { args: [FFIType.i32, FFIType.ptr, FFIType.u64, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i64 },
-    clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-    close: { args: [FFIType.i32], returns: FFIType.i32 },
-    __errno_location: { args: [], returns: FFIType.ptr },
-  });
-}
 
 /** struct sockaddr_un for a path, or for an abstract name when `address` starts with "@". */
 function sockaddrUn(address: string): { ok: true; addr: Buffer; len: number } | { ok: false; message: string } {
@@ -53,17 +34,15 @@ function sockaddrUn(address: string): { ok: true; addr: Buffer; len: number } | 
 }
 
 export function notifyClient(address: string): { ok: true; client: NotifyClient } | { ok: false; message: string } {
-  const lib = (libc ??= open()).symbols;
-  const errno = () => read.i32(lib.__errno_location()!, 0);
   if (!address.startsWith("/") && !address.startsWith("@")) {
     return { ok: false, message: `NOTIFY_SOCKET=${address}: expected an absolute path or an abstract "@name"` };
   }
   const where = sockaddrUn(address);
   if (!where.ok) return { ok: false, message: `NOTIFY_SOCKET=${address}: ${where.message}` };
-  // non-blocking: a stuck receiver costs a lost message, never a stalled supervisor
-  const fd = lib.socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return { ok: false, message: `socket: ${errorText(errno())}` };
-  const ts = new BigInt64Array(2);
+  const lib = shim();
+  const fd = lib.sysg_dgram_socket();
+  if (fd < 0) return { ok: false, message: `socket: ${errorText(-fd)}` };
+  const usec = new BigInt64Array(1);
   let closed = false;
   return {
     ok: true,
@@ -72,20 +51,17 @@ export function notifyClient(address: string): { ok: true; client: NotifyClient 
       send(message) {
         if (closed) return "closed";
         const bytes = Buffer.from(message);
-        for (;;) {
-          const n = Number(lib.sendto(fd, ptr(bytes), bytes.length, MSG_NOSIGNAL, ptr(where.addr), where.len));
-          if (n >= 0) return null;
-          if (errno() !== EINTR) return `sendto ${address}: ${errorText(errno())}`;
-        }
+        const n = lib.sysg_sendto(fd, ptr(bytes), bytes.length, ptr(where.addr), where.len);
+        return n >= 0 ? null : `sendto ${address}: ${errorText(-n)}`;
       },
       monotonicUsec() {
-        lib.clock_gettime(CLOCK_MONOTONIC, ptr(ts));
-        return ts[0]! * 1_000_000n + ts[1]! / 1000n;
+        lib.sysg_monotonic_usec(ptr(usec));
+        return usec[0]!;
       },
       close() {
         if (closed) return;
         closed = true;
-        lib.close(fd);
+        lib.sysg_close(fd);
       },
     },
   };

@@ -1,6 +1,9 @@
 // Loads the C shim (ffi/*.c → .build/libsysg.so). The .so is embedded in the compiled binary;
 // it is copied into a memfd and dlopen'd from /proc/self/fd/N, so nothing is written to $TMPDIR
-// (Bun's own extraction leaves a .bun-*.so there) and a read-only /tmp is fine.
+// (Bun's own extraction leaves a .bun-*.so there) and a read-only /tmp is fine. It is the only
+// library JavaScript loads: every libc call goes through its C functions, which return -errno
+// (scripts/check-layers.ts fails on another dlopen or an errno read in JS); libc is opened here
+// once, for the memfd_create that loading the shim itself needs.
 import { closeSync, readFileSync, writeSync } from "node:fs";
 import { dlopen, FFIType } from "bun:ffi";
 import soPath from "../../../.build/libsysg.so" with { type: "file" };
@@ -18,6 +21,13 @@ const symbols = {
   sysg_unlink: { args: [FFIType.ptr], returns: FFIType.i32 },
   sysg_notify_open: { args: [FFIType.ptr, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   sysg_notify_recv: { args: [FFIType.i32, FFIType.ptr, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  sysg_peercred: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  sysg_peergroups: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  sysg_dgram_socket: { args: [], returns: FFIType.i32 },
+  sysg_sendto: { args: [FFIType.i32, FFIType.ptr, FFIType.u32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  sysg_monotonic_usec: { args: [FFIType.ptr], returns: FFIType.i32 },
+  sysg_madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+  sysg_pidfd_probe: { args: [], returns: FFIType.i32 },
 } as const;
 
 export type Shim = ReturnType<typeof dlopen<typeof symbols>>["symbols"];

@@ -1,11 +1,11 @@
 // The import table (docs/architecture.md) is what the code does: scripts/check-layers.ts finds
 // no crossing in src/, finds the crossings it exists for in a tree that has them, and reads the
-// same table out of the docs as it enforces.
+// same table out of the docs as it enforces. And libc is reached only through the shim.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkLayers, importsOf, LAYERS, moduleOf } from "../../../scripts/check-layers.ts";
+import { checkLayers, importsOf, LAYERS, libcOffences, moduleOf } from "../../../scripts/check-layers.ts";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const dirs: string[] = [];
@@ -97,4 +97,32 @@ test("docs/architecture.md's import table is the one enforced", () => {
   for (const [mod, imports] of rows) {
     for (const i of imports) expect(`${mod} → ${i}: ${order.indexOf(i.split(" ")[0]!) > order.indexOf(mod) ? "down" : "up"}`).toBe(`${mod} → ${i}: down`);
   }
+});
+
+describe("libc only through the shim", () => {
+  const SHIM = "src/platform/bun/shim.ts";
+  const LOADER = '  const libc = dlopen("libc.so.6", { memfd_create: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 } });';
+  const OWN = "    return dlopen(`/proc/self/fd/${fd}`, symbols).symbols;";
+
+  test("the shim's loader passes: libc for memfd_create, then the shim", () => {
+    expect(libcOffences(SHIM, [LOADER, OWN, "export type Shim = ReturnType<typeof dlopen<typeof symbols>>;"].join("\n"))).toEqual([]);
+  });
+
+  test("a dlopen anywhere else, more of libc, a second library, or errno read in JS is an offence", () => {
+    expect(libcOffences("src/platform/bun/peercred.ts", '  return dlopen("libc.so.6", {')).toEqual([
+      "src/platform/bun/peercred.ts:1: dlopen outside src/platform/bun/shim.ts (add a C function to ffi/ and bind it in the shim)",
+    ]);
+    expect(libcOffences(SHIM, '  const libc = dlopen("libc.so.6", { memfd_create: { args: [] }, getsockopt: { args: [] } });')).toEqual([
+      `${SHIM}:1: the shim opens libc only for memfd_create (to load itself)`,
+    ]);
+    expect(libcOffences(SHIM, [LOADER, OWN, '  const other = dlopen("/usr/lib/libz.so", {});'].join("\n"))).toEqual([
+      `${SHIM}:3: a second library loaded (the shim is the only one)`,
+    ]);
+    expect(libcOffences("src/platform/bun/notify.ts", "    __errno_location: { args: [], returns: FFIType.ptr },\n  if (errno() !== EINTR) return;")).toEqual([
+      "src/platform/bun/notify.ts:1: reads errno from JavaScript (the C function returns -errno)",
+      "src/platform/bun/notify.ts:2: reads errno from JavaScript (the C function returns -errno)",
+    ]);
+    // comments are not calls
+    expect(libcOffences("src/platform/bun/x.ts", "// dlopen(\"libc.so.6\") is the shim's job")).toEqual([]);
+  });
 });
