@@ -51,5 +51,9 @@ export function describeError(command: string, error: ClientError, paths: Runtim
     forbidden: paths.sys ? "run as root or as a member of group systemg" : "run as the supervisor's owner or root",
     version: "run the same sysg version as the supervisor (stop it and start it again with this one)",
   };
-  return { message: `sysg: ${command}: ${error.message}`, hint: hints[error.code] };
+  // the supervisor ends some refusals (busy, spawn's) with its own "; hint: …": on its own line here
+  const at = error.message.indexOf("; hint: ");
+  const text = at >= 0 ? error.message.slice(0, at) : error.message;
+  const own = at >= 0 ? error.message.slice(at + "; hint: ".length) : undefined;
+  return { message: `sysg: ${command}: ${text}`, hint: hints[error.code] ?? own };
 }

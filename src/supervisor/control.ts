@@ -1,14 +1,15 @@
 // The supervisor's answers to control requests (SPEC §5, §6): one function per command, each
 // turning a request into supervisor operations and a schema-shaped result. Long operations
 // (stop with a 10 s stop_timeout) are awaited per request; the IPC server runs requests
-// concurrently, so they never block `status`.
-import type { ResolvedConfig } from "../config/resolved.ts";
+// concurrently, so they never block `status`. Whatever changes the running set (start, stop,
+// restart, reload) goes through the change queue (./changes.ts), which may answer `busy`.
 import type { PeerCred } from "../platform/types.ts";
 import type { HandlerReply } from "../ipc/server.ts";
-import type { CronRun, InspectResult, IpcRequest, StatusResult, StatusUnit, UnitAction } from "../ipc/protocol.ts";
+import type { CronRun, InspectResult, IpcRequest, StatusResult, StatusUnit } from "../ipc/protocol.ts";
 import { type ProcStat, childrenByParent, procTable, readStat, startedAtMs } from "../runtime/proc.ts";
 import { readFileSync } from "node:fs";
 import type { History } from "./history.ts";
+import { type ChangeQueue, type ChangeResult, clientOrigin } from "./changes.ts";
 import { healthOf, overallHealth } from "../model/states.ts";
 import type { SpawnedUnit } from "./children.ts";
 import type { Supervisor, UnitSnapshot } from "./supervisor.ts";
@@ -16,10 +17,8 @@ import type { Supervisor, UnitSnapshot } from "./supervisor.ts";
 export interface ControlContext {
   supervisor: Supervisor;
   history: History;
-  /** loads and validates a config file (the current one when `path` is undefined) */
-  loadConfig: (path: string | undefined) => Promise<{ ok: true; config: ResolvedConfig } | { ok: false; message: string }>;
-  /** swaps in a validated config (records it as current) */
-  adopt: (config: ResolvedConfig) => void;
+  /** the one path by which the running set changes (reload, start, stop, restart) */
+  changes: ChangeQueue;
   /** answers first, then stops everything and exits */
   requestShutdown: () => void;
   /** may this peer see secrets such as the environment? */
@@ -64,34 +63,20 @@ export async function handleRequest(ctx: ControlContext, req: IpcRequest, peer: 
       if (!snap) return unknown(req.name);
       return { ok: true, result: inspectResult(ctx, snap, peer, req.window ?? DEFAULT_WINDOW_S, req.show_env === true) };
     }
-    case "start": {
-      if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
-      const names = req.service ? [req.service] : sup.names();
-      sup.start(names);
-      await sup.whenSettled(names);
-      return { ok: true, result: { units: actions(sup, names, "started") } };
-    }
+    case "start":
+      return changed(await ctx.changes.start(req.service === undefined ? undefined : [req.service], clientOrigin(peer)));
     case "stop": {
-      if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
-      if (req.service === undefined) {
-        ctx.requestShutdown();
-        return { ok: true, result: { units: actions(sup, sup.names(), "stopped") } };
-      }
-      await sup.stop(req.service);
-      return { ok: true, result: { units: actions(sup, [req.service], "stopped") } };
-    }
-    case "restart": {
-      if (req.config !== undefined) return reload(ctx, req.config);
-      if (req.service !== undefined && !sup.snapshot(req.service)) return unknown(req.service);
-      const names = req.service ? [req.service] : sup.names();
-      const failed = await sup.restart(names);
-      for (const n of names) ctx.history.restartedBy(n, n in failed ? `rolling deployment failed: ${failed[n]}` : "operator restart");
-      await sup.whenSettled(names);
-      const units = actions(sup, names, "restarted").map((u): UnitAction => (u.name in failed ? { ...u, action: "deploy_failed" } : u));
+      if (req.service !== undefined) return changed(await ctx.changes.stop(req.service, clientOrigin(peer)));
+      // stopping everything is shutdown: it is no queued change, nothing may hold it up
+      ctx.requestShutdown();
+      const units = sup.snapshots().map((s) => ({ name: s.name, action: "stopped" as const, state: s.state, reason: s.reason }));
       return { ok: true, result: { units } };
     }
+    case "restart":
+      if (req.config !== undefined) return changed(await ctx.changes.reload(req.config, clientOrigin(peer)));
+      return changed(await ctx.changes.restart(req.service === undefined ? undefined : [req.service], clientOrigin(peer)));
     case "reload":
-      return reload(ctx, req.config);
+      return changed(await ctx.changes.reload(req.config, clientOrigin(peer)));
     case "shutdown":
       ctx.requestShutdown();
       return { ok: true, result: { pid: process.pid } };
@@ -158,25 +143,9 @@ function spawn(ctx: ControlContext, req: Extract<IpcRequest, { cmd: "spawn" }>, 
   return { ok: true, result: { name: r.unit.name, pid: r.unit.pid, parent: r.unit.parent, ttl: r.unit.ttl === null ? null : r.unit.ttl / 1000 } };
 }
 
-async function reload(ctx: ControlContext, path: string | undefined): Promise<HandlerReply> {
-  const loaded = await ctx.loadConfig(path);
-  if (!loaded.ok) return { ok: false, error: { code: "bad_request", message: loaded.message } };
-  const changes = await ctx.supervisor.apply(loaded.config);
-  ctx.adopt(loaded.config);
-  for (const c of changes) if (c.action === "restarted") ctx.history.restartedBy(c.name, "reload: definition changed");
-  await ctx.supervisor.whenSettled();
-  const units: UnitAction[] = changes.map((c) => {
-    const s = ctx.supervisor.snapshot(c.name);
-    return { name: c.name, action: c.action, state: s?.state ?? "stopped", reason: s?.reason ?? (s ? null : "removed from config") };
-  });
-  return { ok: true, result: { units } };
-}
-
-function actions(sup: Supervisor, names: string[], action: UnitAction["action"]): UnitAction[] {
-  return names.map((n) => {
-    const s = sup.snapshot(n)!;
-    return { name: n, action, state: s.state, reason: s.reason };
-  });
+/** A change's answer as an IPC reply. */
+function changed(r: ChangeResult): HandlerReply {
+  return r.ok ? { ok: true, result: { units: r.units } } : { ok: false, error: { code: r.code, message: r.message } };
 }
 
 function statusUnit(ctx: ControlContext, u: UnitSnapshot, now: number): StatusUnit {

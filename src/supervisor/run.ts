@@ -15,6 +15,7 @@ import { LogFile, type LogFileOptions, WriteWatch } from "../runtime/logfile.ts"
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
 import { type ProcStat, descendantTable, processCount, procTable } from "../runtime/proc.ts";
 import type { OutputSink } from "./child.ts";
+import { ChangeQueue } from "./changes.ts";
 import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
 import { StatePersister } from "./persist.ts";
@@ -227,6 +228,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
       return;
     }
     shutdownStarted = true;
+    changes.close();
     systemd?.stopping();
     report("info", null, "stopping all services");
     cron.stop();
@@ -239,6 +241,17 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     if (r.ok) claim(r.config, false);
     return r;
   };
+  const changes = new ChangeQueue({
+    supervisor: sup,
+    history,
+    loadConfig,
+    adopt: (c) => adopt(c),
+    configPath: () => config.path,
+    report,
+    get systemd() {
+      return systemd;
+    },
+  });
   const policy = { sys: opts.sys, ownerUid: process.getuid?.() ?? 0, adminGids: opts.adminGids ?? [] };
   const server = await createIpcServer({
     path: paths.controlSock,
@@ -251,8 +264,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
         {
           supervisor: sup,
           history,
-          loadConfig,
-          adopt,
+          changes,
           requestShutdown: () => setTimeout(shutdown, 0),
           privileged: (p) => isAdmin(policy, p),
           info: { version: opts.version, startedAt: Date.now() - process.uptime() * 1000, sys: opts.sys, config: () => config.path },
@@ -276,24 +288,8 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   }
 
   const onSignal = () => shutdown();
-  const onHup = async () => {
-    report("info", null, `SIGHUP: reloading ${config.path}`);
-    systemd?.reloading(config.path);
-    const r = await loadConfig(undefined);
-    if (!r.ok) {
-      report("error", null, `reload refused, the running services are unchanged:\n${r.message}`);
-      systemd?.markReady(`reload refused (config invalid, see the log); services unchanged`);
-      return;
-    }
-    const changes = await sup.apply(r.config);
-    adopt(r.config);
-    if (systemd) {
-      // systemd shows "reloading" until the new runs settled, as at start
-      await sup.whenSettled(changes.filter((c) => c.action === "started" || c.action === "restarted").map((c) => c.name));
-      systemd.markReady();
-    }
-    report("info", null, `reloaded: ${changes.filter((c) => c.action !== "unchanged").map((c) => `${c.name} ${c.action}`).join(", ") || "nothing changed"}`);
-  };
+  // SIGHUP reloads through the same queue as a client's reload: queued (coalesced) behind a change in progress
+  const onHup = () => changes.hangup();
   // As a container's init, signals meant for "the container" go to every service (SPEC §9);
   // elsewhere SIGHUP means reload. The kernel drops unhandled signals to PID 1, hence explicit handlers.
   const init = opts.init === true || process.pid === 1;

@@ -141,6 +141,8 @@ export class Supervisor {
   private settledWaiters: { check: () => boolean; resolve: () => void }[] = [];
   private scheduling = false;
   private scheduleAgain = false;
+  /** a diff reload is inside apply(): a second one would diff against a half-swapped set */
+  private applying = false;
   /** hooks still running: shutdown waits for them (each is bounded by its own timeout) */
   private readonly hooksRunning = new Set<Promise<void>>();
   private readonly clock: Clock;
@@ -397,7 +399,7 @@ export class Supervisor {
   // ── start ──────────────────────────────────────────────────────────────────
 
   /** The named services and everything they depend on, transitively. */
-  private withDependencies(names: string[]): Set<string> {
+  withDependencies(names: string[]): Set<string> {
     const out = new Set<string>();
     const visit = (n: string) => {
       if (out.has(n)) return;
@@ -930,6 +932,17 @@ export class Supervisor {
    * definition, added ones start, unchanged ones keep running with the same pid.
    */
   async apply(next: ResolvedConfig): Promise<{ name: string; action: "started" | "stopped" | "restarted" | "unchanged" | "deploy_failed" }[]> {
+    // callers serialise reloads (./changes.ts); this is the backstop, not the queue
+    if (this.applying) throw new Error("apply: a reload is already being applied (reloads go through the change queue)");
+    this.applying = true;
+    try {
+      return await this.applyDiff(next);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private async applyDiff(next: ResolvedConfig): Promise<{ name: string; action: "started" | "stopped" | "restarted" | "unchanged" | "deploy_failed" }[]> {
     const actions: { name: string; action: "started" | "stopped" | "restarted" | "unchanged" | "deploy_failed" }[] = [];
     const removed = [...this.units.keys()].filter((n) => !(n in next.services));
     const changed: string[] = [];
