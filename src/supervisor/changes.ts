@@ -9,7 +9,8 @@ import type { ResolvedConfig } from "../config/resolved.ts";
 import type { UnitAction } from "../ipc/protocol.ts";
 import type { PeerCred } from "../platform/types.ts";
 import type { History } from "./history.ts";
-import type { Level, Supervisor } from "./supervisor.ts";
+import type { Level } from "../model/log-level.ts";
+import type { Supervisor } from "./supervisor.ts";
 
 /** Who asked for a change. */
 export type Origin = { kind: "signal"; signal: "SIGHUP" } | { kind: "client"; pid: number | null; uid: number | null };
