@@ -1,13 +1,16 @@
 // `sysg status` when no supervisor answers: the same sysg.status.v1 built from the state files
 // the last supervisor left, each recorded pid checked against /proc by its start time (a pid
-// the kernel gave to another program is not ours). Reads only; never writes or repairs state.
+// the kernel gave to another program is not ours). The rows come from src/model/status.ts, as
+// the supervisor's do: CPU is measured here over OFFLINE_INTERVAL_MS (two readings of each
+// running unit's tree), so it means what it means online. Reads only; never writes or repairs state.
 import { existsSync, readFileSync } from "node:fs";
-import type { CronInfo, StatusResult, StatusUnit } from "../ipc/protocol.ts";
+import type { CronInfo, StatusResult } from "../ipc/protocol.ts";
+import { OFFLINE_INTERVAL_MS, type UnitFacts, statusDocument } from "../ipc/status.ts";
 import type { RuntimeError } from "../runtime/errors.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
-import { cpuPercentLifetime, isSameProcess, processAgeSeconds, readStat, uptimeSeconds } from "../runtime/proc.ts";
+import { type ProcStat, type TreeReading, isSameProcess, readStat, readTree, startedAtMs, treeCpuPercent } from "../runtime/proc.ts";
 import { CronStateFile, PidFile, StateFile, SysgPidFile, readJsonFile, readJsonMap } from "../runtime/state.ts";
-import { type UnitState, healthOf, overallHealth } from "../model/states.ts";
+import type { UnitState } from "../model/states.ts";
 
 export interface OfflineStatus {
   status: StatusResult;
@@ -22,12 +25,13 @@ const STATES = new Set(["pending", "starting", "running", "stopping", "stopped",
 /** States that need a supervisor (or a live process) to be true. */
 const ACTIVE = new Set(["pending", "starting", "running", "stopping", "crashed"]);
 
-/** `cronConfig` gives a cron job's expression and timezone (from the config the supervisor ran). */
-export function offlineStatus(
+/** `cronConfig` gives a cron job's expression and timezone (from the config the supervisor ran);
+ *  `intervalMs`: how long CPU is measured over when a unit runs. */
+export async function offlineStatus(
   paths: RuntimePaths,
-  opts: { service?: string; cronConfig?: (name: string) => { expression: string; timezone: string } | null } = {},
-  now: number = Date.now(),
-): OfflineResult {
+  opts: { service?: string; cronConfig?: (name: string) => { expression: string; timezone: string } | null; intervalMs?: number } = {},
+  now?: number,
+): Promise<OfflineResult> {
   const state = readJsonMap(paths.stateJson, StateFile);
   const pids = readJsonMap(paths.pidJson, PidFile);
   const cron = readJsonMap(paths.cronStateJson, CronStateFile);
@@ -52,8 +56,9 @@ export function offlineStatus(
       hint: names.length > 0 ? `known units: ${names.join(", ")}` : "no unit is recorded there",
     };
   }
-  const bootUptime = uptimeSeconds();
-  const units: StatusUnit[] = [];
+  const facts: UnitFacts[] = [];
+  /** each running unit's main process, for the two CPU readings */
+  const running = new Map<UnitFacts, ProcStat>();
   for (const name of names) {
     if (opts.service !== undefined && name !== opts.service) continue;
     const rec = state.value[name];
@@ -86,41 +91,46 @@ export function offlineStatus(
         last_run: last ? { code: last.code, signal: last.signal, at: last.end! } : null,
       };
     }
-    units.push({
+    const f: UnitFacts = {
       name,
       kind: orphaned ? "orphaned" : job ? "cron" : "service",
       state: unitState,
       pid: alive ? proc!.pid : null,
-      cpu: alive ? round1(cpuPercentLifetime(st!, bootUptime)) : 0,
-      rss: alive ? st!.rss : 0,
-      uptime: alive ? round1(processAgeSeconds(st!, bootUptime)) : 0,
+      startedAt: alive ? startedAtMs(st!.startTime) : null,
       restarts: rec?.restarts ?? 0,
       last_exit: rec?.last_exit ?? null,
-      health: orphaned ? "degraded" : healthOf(unitState),
       reason,
+      ...(orphaned ? { health: "degraded" as const } : {}),
       cron: cronInfo,
-    });
+      usage: null,
+    };
+    facts.push(f);
+    if (alive) running.set(f, st!);
   }
-  return {
-    ok: true,
-    value: {
-      status: {
-        schema: "sysg.status.v1",
-        captured_at: new Date(now).toISOString(),
-        overall_health: overallHealth(units.map((u) => u.health)),
-        units,
-      },
-      supervisor,
-    },
-  };
+  await measure(running, opts.intervalMs ?? OFFLINE_INTERVAL_MS);
+  return { ok: true, value: { status: statusDocument(facts, now ?? Date.now()), supervisor } };
+}
+
+/** CPU and RSS of each running unit's tree: two readings `intervalMs` apart (nothing to wait
+ *  for when nothing runs), as the supervisor's sampler does a second apart. */
+async function measure(running: Map<UnitFacts, ProcStat>, intervalMs: number): Promise<void> {
+  if (running.size === 0) return;
+  const before = new Map<UnitFacts, TreeReading | null>();
+  for (const [f] of running) before.set(f, readTree(f.pid!));
+  await new Promise((r) => setTimeout(r, intervalMs));
+  for (const [f, main] of running) {
+    const after = readTree(f.pid!);
+    const first = before.get(f);
+    // the same process still (not a recycled pid)
+    if (!after || !isSameProcess(f.pid!, main.startTime)) continue;
+    // no first reading (a race with its start): since it started, as for a young run online
+    const from = first ?? { ticks: 0, at: f.startedAt ?? after.at };
+    f.usage = { cpu: treeCpuPercent(from, after), rss: after.rss };
+  }
 }
 
 function fileError(e: RuntimeError): OfflineResult {
   return { ok: false, message: e.message, hint: e.hint };
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
 }
 
 /** The config path the last supervisor ran (sysg.pid, else config_hint), or null. */

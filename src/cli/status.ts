@@ -77,7 +77,7 @@ export async function getStatus(paths: RuntimePaths, query: { service?: string; 
   if (system) return system;
   const { offlineStatus, lastConfigPath } = await import("./offline-status.ts");
   const cron = existsSync(paths.cronStateJson) ? await cronConfigs(lastConfigPath(paths), paths.sys) : undefined;
-  const off = offlineStatus(paths, { service: query.service, cronConfig: cron });
+  const off = await offlineStatus(paths, { service: query.service, cronConfig: cron });
   if (!off.ok) return { ok: false, message: `sysg: status: ${off.message}`, hint: off.hint, notRunning: off.empty === true };
   const sup = off.value.supervisor;
   const note = sup?.alive

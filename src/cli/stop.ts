@@ -72,7 +72,7 @@ async function stopAll(paths: RuntimePaths, out: { json: boolean; color: boolean
   }
   // The supervisor recorded each unit's final state on its way out.
   const { offlineStatus } = await import("./offline-status.ts");
-  const after = offlineStatus(paths);
+  const after = await offlineStatus(paths);
   const finals = after.ok ? after.value.status.units.filter((u) => units.length === 0 || units.includes(u.name)) : [];
   const result = {
     supervisor: { pid: done.pid },

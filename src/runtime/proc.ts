@@ -252,18 +252,6 @@ export function startedAtMs(startTime: number): number {
   return Date.now() - (uptimeSeconds() - startTime / auxv().clockTicks) * 1000;
 }
 
-/** CPU % (100 = one core) between two readings of the same process taken `ms` apart. */
-export function cpuPercent(before: ProcStat, after: ProcStat, ms: number): number {
-  if (ms <= 0) return 0;
-  return (((after.cpuTicks - before.cpuTicks) / auxv().clockTicks) * 100_000) / ms;
-}
-
-/** CPU % averaged over the whole life of the process (one reading, e.g. `status` without a supervisor). */
-export function cpuPercentLifetime(st: ProcStat, now: number = uptimeSeconds()): number {
-  const age = processAgeSeconds(st, now);
-  return age > 0 ? ((st.cpuTicks / auxv().clockTicks) * 100) / age : 0;
-}
-
 let aux: { pageSize: number; clockTicks: number } | undefined;
 
 /** Page size and clock ticks per second from the ELF auxiliary vector (AT_PAGESZ, AT_CLKTCK),
@@ -286,4 +274,54 @@ export function auxv(): { pageSize: number; clockTicks: number } {
     // keep the defaults
   }
   return aux;
+}
+
+/** One reading of a unit's process tree: CPU time and resident memory of its members. */
+export interface TreeReading {
+  /** user + system CPU time of the members, clock ticks */
+  ticks: number;
+  /** resident memory of the members, bytes */
+  rss: number;
+  /** ms since epoch when read */
+  at: number;
+}
+
+/** `root` and every descendant (parent links) summed, from one /proc reading; null when root is gone. */
+export function treeTotals<T extends { pid: number; cpuTicks: number; rss: number }>(
+  root: number,
+  index: { byPid: ReadonlyMap<number, T>; children: ReadonlyMap<number, readonly T[]> },
+  at: number,
+): TreeReading | null {
+  const first = index.byPid.get(root);
+  if (!first) return null;
+  let ticks = 0;
+  let rss = 0;
+  const seen = new Set<number>();
+  const stack = [first];
+  while (stack.length > 0) {
+    const m = stack.pop()!;
+    if (seen.has(m.pid)) continue;
+    seen.add(m.pid);
+    ticks += m.cpuTicks;
+    rss += m.rss;
+    for (const c of index.children.get(m.pid) ?? []) stack.push(c);
+  }
+  return { ticks, rss, at };
+}
+
+/** The tree of `root` read now by children links (two small reads per member). */
+export function readTree(root: number): TreeReading | null {
+  const table = descendantTable(root);
+  return treeTotals(root, { byPid: new Map(table.map((e) => [e.pid, e] as const)), children: childrenByParent(table) }, Date.now());
+}
+
+/**
+ * CPU % (100 = one core) of a tree between two readings. A member that exited between them
+ * takes its ticks along, so never below 0. `before` may be `{ticks: 0, at: start}`: a run
+ * measured since it started (its processes were all born after `start`).
+ */
+export function treeCpuPercent(before: Pick<TreeReading, "ticks" | "at">, after: Pick<TreeReading, "ticks" | "at">): number {
+  const ms = after.at - before.at;
+  if (ms <= 0) return 0;
+  return Math.max(0, (((after.ticks - before.ticks) / auxv().clockTicks) * 100_000) / ms);
 }

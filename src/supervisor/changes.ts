@@ -161,6 +161,8 @@ export class ChangeQueue {
       const changes = await sup.apply(loaded.config);
       this.host.adopt(loaded.config);
       for (const c of changes) {
+        // a unit the new config removed: its history goes with it (the daemon runs for years)
+        if (c.action === "stopped") history.forget(c.name);
         if (c.action === "restarted") history.restartedBy(c.name, `reload by ${who}: definition changed`);
         if (c.action === "deploy_failed") history.restartedBy(c.name, `reload by ${who}: rolling deployment failed, the old definition keeps serving`);
       }

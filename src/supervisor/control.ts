@@ -6,11 +6,11 @@
 import type { PeerCred } from "../platform/types.ts";
 import type { HandlerReply } from "../ipc/server.ts";
 import type { CronRun, InspectResult, IpcRequest, StatusResult, StatusUnit } from "../ipc/protocol.ts";
-import { type ProcStat, childrenByParent, procTable, readStat, startedAtMs } from "../runtime/proc.ts";
+import { type ProcStat, childrenByParent, procTable, readStat, readTree, startedAtMs, treeCpuPercent } from "../runtime/proc.ts";
+import { type UnitFacts, statusDocument, statusRow } from "../ipc/status.ts";
 import { readFileSync } from "node:fs";
 import type { History } from "./history.ts";
 import { type ChangeQueue, type ChangeResult, clientOrigin } from "./changes.ts";
-import { healthOf, overallHealth } from "../model/states.ts";
 import type { SpawnedUnit } from "./children.ts";
 import type { Supervisor, UnitSnapshot } from "./supervisor.ts";
 
@@ -148,91 +148,96 @@ function changed(r: ChangeResult): HandlerReply {
   return r.ok ? { ok: true, result: { units: r.units } } : { ok: false, error: { code: r.code, message: r.message } };
 }
 
-function statusUnit(ctx: ControlContext, u: UnitSnapshot, now: number): StatusUnit {
+/** What the supervisor knows of one unit, for the status rows both paths share (src/ipc/status.ts). */
+function unitFacts(ctx: ControlContext, u: UnitSnapshot): UnitFacts {
   const svc = ctx.supervisor.serviceConfig(u.name);
-  // before the first 1 Hz sample of a new run, RSS comes straight from /proc
-  const sample = ctx.history.latest(u.name, u.pid) ?? (u.pid !== null ? { cpu: 0, rss: readStat(u.pid)?.rss ?? 0 } : null);
+  const startedAt = u.pid !== null ? u.started_at : null;
   return {
     name: u.name,
     kind: svc?.cron ? "cron" : "service",
     state: u.state,
     pid: u.pid,
-    cpu: sample ? round(sample.cpu) : 0,
-    rss: sample?.rss ?? 0,
-    uptime: u.started_at !== null && u.pid !== null ? Math.max(0, (now - u.started_at) / 1000) : 0,
+    startedAt,
     restarts: u.restarts,
     last_exit: u.last_exit ? { code: u.last_exit.code, signal: u.last_exit.signal, at: iso(u.last_exit.at) } : null,
-    health: healthOf(u.state),
     reason: u.reason,
     cron: svc?.cron
       ? { expression: svc.cron.expression, timezone: svc.cron.timezone, ...(ctx.cron?.info(u.name) ?? { next_run: null, last_run: null }) }
       : null,
+    usage: u.pid !== null ? usage(ctx.history, u.name, u.pid, startedAt) : null,
   };
+}
+
+/** The run's latest 1 Hz sample; before its first one, its tree now, measured since it started
+ *  (the same quantity as src/ipc/status.ts defines, over the run's short life). */
+function usage(history: History, name: string, pid: number, startedAt: number | null): UnitFacts["usage"] {
+  const s = history.latest(name, pid);
+  if (s) return { cpu: s.cpu, rss: s.rss };
+  const now = readTree(pid);
+  if (!now) return null;
+  return { cpu: startedAt !== null ? treeCpuPercent({ ticks: 0, at: startedAt }, now) : 0, rss: now.rss };
+}
+
+function statusUnit(ctx: ControlContext, u: UnitSnapshot, now: number): StatusUnit {
+  return statusRow(unitFacts(ctx, u), now);
 }
 
 export function statusResult(ctx: ControlContext, only?: string, all = false): StatusResult {
   const now = Date.now();
   const snaps = ctx.supervisor.snapshots();
-  const units: StatusUnit[] = [];
+  const facts: UnitFacts[] = [];
   const spawned = ctx.supervisor.spawned();
   for (const u of snaps) {
     if (only !== undefined && u.name !== only) continue;
-    units.push(statusUnit(ctx, u, now));
+    facts.push(unitFacts(ctx, u));
     // a service's dynamic children right under it, each under its own parent
     const under = spawned.filter((c) => c.root === u.name).sort((a, b) => a.name.localeCompare(b.name));
-    for (const c of under) units.push(spawnedUnit(c, now));
+    for (const c of under) facts.push(spawnedFacts(ctx.history, c));
   }
-  if (all && only === undefined) units.push(...orphans(snaps, spawned, now));
-  return {
-    schema: "sysg.status.v1",
-    captured_at: iso(now),
-    overall_health: overallHealth(units.map((u) => u.health)),
-    units,
-  };
+  if (all && only === undefined) facts.push(...orphans(snaps, spawned));
+  return statusDocument(facts, now);
 }
 
-function spawnedUnit(c: SpawnedUnit, now: number): StatusUnit {
-  const st = readStat(c.pid);
+function spawnedFacts(history: History, c: SpawnedUnit): UnitFacts {
   return {
     name: c.name,
     kind: "spawned",
     state: "running",
     pid: c.pid,
-    cpu: 0,
-    rss: st?.rss ?? 0,
-    uptime: Math.max(0, (now - c.startedAt) / 1000),
+    startedAt: c.startedAt,
     restarts: 0,
     last_exit: null,
-    health: "healthy",
     reason: `spawned under ${c.parent}${c.ttl !== null ? `; stops at ${iso(c.startedAt + c.ttl)} (ttl ${c.ttl / 1000}s)` : ""}`,
     cron: null,
+    usage: usage(history, c.name, c.pid, c.startedAt),
   };
 }
 
 /**
  * `status --all`: processes re-parented to the supervisor (it is child subreaper, or PID 1)
- * that belong to no service — e.g. what a one-shot left behind when it daemonised.
+ * that belong to no service — e.g. what a one-shot left behind when it daemonised. Nothing
+ * samples them: their CPU is measured since they started.
  */
-function orphans(snaps: UnitSnapshot[], spawned: SpawnedUnit[], now: number): StatusUnit[] {
+function orphans(snaps: UnitSnapshot[], spawned: SpawnedUnit[]): UnitFacts[] {
   const table = procTable();
   const mains = new Set(snaps.map((u) => u.pid).filter((p): p is number => p !== null));
   for (const c of spawned) mains.add(c.pid);
-  const out: StatusUnit[] = [];
+  const out: UnitFacts[] = [];
   for (const e of table) {
     if (e.ppid !== process.pid || mains.has(e.pid) || e.state === "Z") continue;
+    const startedAt = startedAtMs(e.startTime);
+    const tree = readTree(e.pid);
     out.push({
       name: `${e.comm}[${e.pid}]`,
       kind: "orphaned",
       state: "running",
       pid: e.pid,
-      cpu: 0,
-      rss: e.rss,
-      uptime: Math.max(0, (now - startedAtMs(e.startTime)) / 1000),
+      startedAt,
       restarts: 0,
       last_exit: null,
-      health: "healthy",
       reason: "re-parented to the supervisor; no service owns it",
       cron: null,
+      usage: tree ? { cpu: treeCpuPercent({ ticks: 0, at: startedAt }, tree), rss: tree.rss } : null,
     });
   }
   return out;

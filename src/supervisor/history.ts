@@ -1,7 +1,7 @@
 // What `inspect` shows about the past: CPU/RSS of each unit's whole process tree sampled at
 // 1 Hz into fixed-size typed-array rings (memory stays flat however long the daemon runs), and
 // the last exits and restarts derived from the supervisor's state changes.
-import { type ProcStat, auxv } from "../runtime/proc.ts";
+import { type ProcStat, treeCpuPercent, treeTotals } from "../runtime/proc.ts";
 import { indexOf } from "./tree.ts";
 import type { UnitSnapshot } from "./supervisor.ts";
 
@@ -75,7 +75,6 @@ interface Track {
 
 export class History {
   private readonly tracks = new Map<string, Track>();
-  private readonly hz = auxv().clockTicks;
 
   private track(name: string): Track {
     let t = this.tracks.get(name);
@@ -86,30 +85,19 @@ export class History {
     return t;
   }
 
-  /** One sample of every running unit from one /proc scan. */
-  sample(units: { name: string; pid: number | null }[], table: ProcStat[], now = Date.now()): void {
+  /** One sample of every running unit from one /proc scan: its whole tree's CPU since the last
+   *  sample (the run's first: since it started) and RSS — what status shows (src/ipc/status.ts). */
+  sample(units: { name: string; pid: number | null; started_at?: number | null }[], table: ProcStat[], now = Date.now()): void {
     // one index per scan, shared with the tree refresh of the same tick
-    const { byPid, children } = indexOf(table);
+    const index = indexOf(table);
     for (const u of units) {
       if (u.pid === null) continue;
-      const root = byPid.get(u.pid);
-      if (!root) continue;
-      let ticks = 0;
-      let rss = 0;
-      const stack = [root];
-      while (stack.length > 0) {
-        const m = stack.pop()!;
-        ticks += m.cpuTicks;
-        rss += m.rss;
-        for (const c of children.get(m.pid) ?? []) stack.push(c);
-      }
+      const r = treeTotals(u.pid, index, now);
+      if (!r) continue;
       const t = this.track(u.name);
-      let cpu = 0;
-      if (t.prev && t.prev.pid === u.pid && now > t.prev.at) {
-        cpu = Math.max(0, ((ticks - t.prev.ticks) / this.hz / ((now - t.prev.at) / 1000)) * 100);
-      }
-      t.prev = { at: now, ticks, pid: u.pid };
-      t.ring.push({ at: now, cpu, rss });
+      const from = t.prev && t.prev.pid === u.pid ? t.prev : u.started_at != null && u.started_at < now ? { ticks: 0, at: u.started_at } : null;
+      t.prev = { at: now, ticks: r.ticks, pid: u.pid };
+      t.ring.push({ at: now, cpu: from ? treeCpuPercent(from, r) : 0, rss: r.rss });
     }
   }
 

@@ -314,9 +314,15 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     }
     return liveProcesses();
   };
+  /** dynamic children sampled last tick: a gone one's history is dropped (names are not reused forever) */
+  let sampledChildren = new Set<string>();
   const sampler = setInterval(() => {
     const table = tickTable();
-    history.sample(sup.snapshots(), table);
+    const children = sup.spawned();
+    history.sample([...sup.snapshots(), ...children.map((c) => ({ name: c.name, pid: c.pid, started_at: c.startedAt }))], table);
+    const now = new Set(children.map((c) => c.name));
+    for (const n of sampledChildren) if (!now.has(n)) history.forget(n);
+    sampledChildren = now;
     sup.refreshTrees(table);
   }, SAMPLE_MS);
 

@@ -126,13 +126,13 @@ describe("offlineStatus", () => {
     return paths;
   }
 
-  test("neither supervisor nor state: an error naming the state dir", () => {
-    const r = offlineStatus(runtimePaths({ sys: false, home }));
+  test("neither supervisor nor state: an error naming the state dir", async () => {
+    const r = await offlineStatus(runtimePaths({ sys: false, home }));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toContain(join(home, ".local", "share", "systemg"));
   });
 
-  test("a recorded pid counts as running only while its start time matches", () => {
+  test("a recorded pid counts as running only while its start time matches", async () => {
     const me = readStat(process.pid)!;
     const paths = write({
       "state.json": {
@@ -147,7 +147,7 @@ describe("offlineStatus", () => {
       "sysg.pid": { pid: process.pid, start_time: me.startTime + 1, started_at: at, config: null, version: "0" },
     });
     const before = readdirSync(paths.stateDir).map((f) => [f, statSync(join(paths.stateDir, f)).mtimeMs]);
-    const r = offlineStatus(paths, {}, NOW);
+    const r = await offlineStatus(paths, {}, NOW);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const by = Object.fromEntries(r.value.status.units.map((u) => [u.name, u]));
@@ -167,7 +167,7 @@ describe("offlineStatus", () => {
     expect(readdirSync(paths.stateDir).map((f) => [f, statSync(join(paths.stateDir, f)).mtimeMs])).toEqual(before);
   });
 
-  test("cron jobs: last finished run, no next run without a supervisor, expression from the config", () => {
+  test("cron jobs: last finished run, no next run without a supervisor, expression from the config", async () => {
     const paths = write({
       "state.json": { backup: { state: "exited", restarts: 0, last_exit: { code: 0, signal: null, at }, reason: null, since: at } },
       "cron_state.json": {
@@ -180,7 +180,7 @@ describe("offlineStatus", () => {
         },
       },
     });
-    const r = offlineStatus(paths, { cronConfig: () => ({ expression: "0 * * * *", timezone: "UTC" }) }, NOW);
+    const r = await offlineStatus(paths, { cronConfig: () => ({ expression: "0 * * * *", timezone: "UTC" }) }, NOW);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const u = r.value.status.units[0]!;
@@ -188,13 +188,13 @@ describe("offlineStatus", () => {
     expect(u.cron).toEqual({ expression: "0 * * * *", timezone: "UTC", next_run: null, last_run: { code: 3, signal: null, at: "2026-11-23T17:00:04.000Z" } });
   });
 
-  test("-s with an unknown name lists the known ones; a corrupt file is reported", () => {
+  test("-s with an unknown name lists the known ones; a corrupt file is reported", async () => {
     const paths = write({ "state.json": { web: { state: "stopped", restarts: 0, last_exit: null, reason: null, since: at } } });
-    const r = offlineStatus(paths, { service: "nope" }, NOW);
+    const r = await offlineStatus(paths, { service: "nope" }, NOW);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.hint).toBe("known units: web");
     writeFileSync(paths.pidJson, "{not json");
-    const c = offlineStatus(paths, {}, NOW);
+    const c = await offlineStatus(paths, {}, NOW);
     expect(c.ok).toBe(false);
     if (!c.ok) expect(c.message).toContain("pid.json is corrupt");
   });

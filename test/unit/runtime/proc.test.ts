@@ -1,7 +1,6 @@
 import {
   auxv,
-  cpuPercent,
-  cpuPercentLifetime,
+  childrenByParent,
   descendants,
   isSameProcess,
   parseStat,
@@ -9,7 +8,10 @@ import {
   processGroup,
   procTable,
   readStat,
+  readTree,
   startedAtMs,
+  treeCpuPercent,
+  treeTotals,
 } from "../../../src/runtime/proc.ts";
 
 describe("/proc readings", () => {
@@ -61,12 +63,20 @@ describe("/proc readings", () => {
     expect(clockTicks).toBeGreaterThan(0);
   });
 
-  test("CPU percent from two readings and over a lifetime", () => {
-    const a = readStat(process.pid)!;
+  test("a tree's CPU and RSS: every descendant counts, a rate between two readings, never below 0", () => {
     const hz = auxv().clockTicks;
-    expect(cpuPercent(a, { ...a, cpuTicks: a.cpuTicks + hz / 2 }, 1000)).toBe(50);
-    expect(cpuPercent(a, a, 0)).toBe(0);
-    const lifetime = cpuPercentLifetime({ ...a, startTime: 0, cpuTicks: hz * 10 }, 40);
-    expect(lifetime).toBe(25);
+    const p = (pid: number, ppid: number, cpuTicks: number, rss: number) => ({ pid, ppid, cpuTicks, rss });
+    const table = [p(10, 1, 5, 1000), p(11, 10, hz, 2000), p(12, 11, hz, 3000), p(20, 1, 99, 99)];
+    const index = { byPid: new Map(table.map((e) => [e.pid, e] as const)), children: childrenByParent(table) };
+    expect(treeTotals(10, index, 7)).toEqual({ ticks: 5 + 2 * hz, rss: 6000, at: 7 });
+    expect(treeTotals(99, index, 7)).toBeNull();
+    expect(treeCpuPercent({ ticks: 0, at: 1000 }, { ticks: hz / 2, at: 2000 })).toBe(50);
+    expect(treeCpuPercent({ ticks: 0, at: 0 }, { ticks: 2 * hz, at: 1000 })).toBe(200); // two busy members
+    expect(treeCpuPercent({ ticks: 9, at: 0 }, { ticks: 3, at: 1000 })).toBe(0); // a member exited
+    expect(treeCpuPercent({ ticks: 0, at: 5 }, { ticks: 10, at: 5 })).toBe(0);
+    const me = readTree(process.pid)!;
+    expect(me.ticks).toBeGreaterThanOrEqual(readStat(process.pid)!.cpuTicks);
+    expect(me.rss).toBeGreaterThanOrEqual(readStat(process.pid)!.rss);
   });
+
 });
