@@ -92,6 +92,12 @@ export class ChangeQueue {
   private admit(kind: ChangeKind, units: Change["units"], origin: Origin): { ok: true; change: Change } | Refusal {
     if (this.closed) return { ok: false, code: "busy", message: "the supervisor is shutting down; no change is started any more" };
     const change: Change = { kind, units, origin, since: this.now() };
+    // a queued SIGHUP reload goes next: changes that keep arriving must not starve it
+    if (this.hangupQueued) {
+      const message = "a reload asked by SIGHUP is queued behind the change in progress; hint: try again when it ran (supervisor.log says `reloaded (SIGHUP)`)";
+      this.host.report("warn", null, `${kind} asked by ${describeOrigin(origin)} refused (busy): ${message.split("; hint")[0]}`);
+      return { ok: false, code: "busy", message };
+    }
     for (const r of this.running) {
       if (!conflicts(r, change)) continue;
       const what = r.units === "all" || r.kind === "reload" ? "" : ` of ${[...r.units].join(", ")}`;

@@ -120,8 +120,12 @@ describe("ChangeQueue", () => {
     s.setFile("v2");
     s.q.hangup();
     s.q.hangup();
-    expect(s.logs.filter((l) => l.includes("queued"))).toHaveLength(1);
+    expect(s.logs.filter((l) => l.includes("during a restart"))).toHaveLength(1);
     expect(s.applied).toEqual([]);
+    // the queued reload goes next: a change on other units must not overtake (and starve) it
+    const overtake = await s.q.restart(["b"], client);
+    expect(overtake).toMatchObject({ ok: false, code: "busy" });
+    if (!overtake.ok) expect(overtake.message).toContain("a reload asked by SIGHUP is queued");
     await s.release(); // the restart ends: the queued reload begins
     expect(await restart).toMatchObject({ ok: true });
     // the queued reload now holds the queue; it read the file as it was when it began
