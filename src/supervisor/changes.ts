@@ -107,6 +107,8 @@ export class ChangeQueue {
       return { ok: false, code: "busy", message };
     }
     this.running.add(change);
+    // who changed what, for supervisor.log (a SIGHUP reload says so itself)
+    if (origin.kind === "client") this.host.report("info", null, `${kind}${units === "all" ? "" : ` of ${[...units].join(", ")}`} asked by ${describeOrigin(origin)}`);
     return { ok: true, change };
   }
 
@@ -138,11 +140,7 @@ export class ChangeQueue {
       return;
     }
     this.host.report("info", null, `SIGHUP: reloading ${this.host.configPath()}`);
-    this.hangupDone = this.reload(undefined, origin).then((r) => {
-      if (!r.ok) return; // reported by reload itself
-      const changed = r.units.filter((u) => u.action !== "unchanged").map((u) => `${u.name} ${u.action}`);
-      this.host.report("info", null, `reloaded (SIGHUP): ${changed.join(", ") || "nothing changed"}`);
-    });
+    this.hangupDone = this.reload(undefined, origin).then(() => {});
   }
 
   /** Resolves when the reload of the last SIGHUP (not one still queued) ended. */
@@ -174,6 +172,8 @@ export class ChangeQueue {
       }
       await sup.whenSettled();
       systemd?.markReady();
+      const done = changes.filter((c) => c.action !== "unchanged").map((c) => `${c.name} ${c.action}`);
+      this.host.report("info", null, `reloaded (${who}): ${done.join(", ") || "nothing changed"}`);
       const units = changes.map((c): UnitAction => {
         const s = sup.snapshot(c.name);
         return { name: c.name, action: c.action, state: s?.state ?? "stopped", reason: s?.reason ?? (s ? null : "removed from config") };

@@ -139,6 +139,8 @@ describe("one change queue for SIGHUP and the control socket", () => {
     const log = supervisorLog(sb);
     expect(log.match(/SIGHUP: reloading/g)?.length).toBe(1);
     expect(log.match(/refused \(busy\)/g)?.length).toBe(4);
+    expect(log).toMatch(/reload asked by client \(pid \d+, uid \d+\)\n/);
+    expect(log).toMatch(/reloaded \(client \(pid \d+, uid \d+\)\): slow restarted\n/);
     expect(alive(sup)).toBe(true);
 
     expect(run(sb, ["stop"]).code).toBe(0);
