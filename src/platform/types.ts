@@ -163,6 +163,34 @@ export interface NotifyClient {
   close(): void;
 }
 
+/** A service's log file, written by the platform's log pump (./bun/pump.ts: a native thread
+ *  in the Bun backend): each line stamped, rotated by size at line boundaries, created at once
+ *  but held open only from its first line. */
+export interface LogTarget {
+  path: string;
+  /** rotate before the file would pass this many bytes; Infinity = never */
+  max_size: number;
+  /** rotated files kept (`.1` … `.N`), the live file not counted */
+  max_files: number;
+  timestamps: boolean;
+  /** mode of the created file, applied explicitly */
+  mode: number;
+  /** receives every line (without newline) and its time; only when set are lines decoded */
+  onLine?: (text: string, at: number) => void;
+  /** a write failure (said once, lines dropped and counted meanwhile) or its recovery */
+  warn: (text: string) => void;
+}
+
+export interface PumpedLog {
+  /** Takes over the read end of a pipe and copies it into the file until every writer is gone;
+   *  settles then (the last unfinished line written with a newline). */
+  attach(fd: number): Promise<void>;
+  /** Settles once what every attached pipe holds right now is in the file. */
+  sync(): Promise<void>;
+  /** Lets go of the file; it closes once the pipes attached to it have ended. */
+  close(): void;
+}
+
 export interface Platform {
   /** Fork/exec through the C shim. Never throws for child-side failures: see SpawnOutcome. */
   spawn(spec: SpawnSpec): SpawnOutcome;
@@ -178,6 +206,8 @@ export interface Platform {
   /** Chunks read from a (non-blocking) fd until EOF. Takes ownership: the fd is closed at EOF
    *  or error (callers never close it themselves, so a reused fd number is never closed twice). */
   readFd(fd: number): AsyncIterable<Uint8Array>;
+  /** A log file fed by pipes (see LogTarget). */
+  openLog(target: LogTarget): { ok: true; log: PumpedLog } | { ok: false; message: string };
   /** prctl(PR_SET_CHILD_SUBREAPER); false when the kernel refused. */
   setSubreaper(): boolean;
   /** Credentials of the peer of a connected unix socket fd; null when unavailable. */

@@ -7,13 +7,27 @@ import { openSync } from "node:fs";
 import { type Command, SHELL, commandArgv } from "../config/command.ts";
 import type { ExitStatus, Platform, SpawnSpec, SpawnStep } from "../platform/types.ts";
 
-/** Where a child's output stream goes (a log file, or a line matcher for probes). */
+/** Where a child's output stream goes: a log file the platform's pump writes, or chunks for JS. */
 export interface OutputSink {
-  write(chunk: Uint8Array): void;
-  /** end of stream: emit any partial last line */
-  flush(): void;
+  /** takes over the read end of the child's pipe; settles once every writer is gone */
+  attach(fd: number): Promise<void>;
   /** release the file (after a reload removed or replaced the service) */
   close?(): void;
+}
+
+/** A sink whose bytes JS reads itself, chunk by chunk (a discarded stream, tests). */
+export function chunkSink(platform: Platform, to: { write(chunk: Uint8Array): void; flush(): void }): OutputSink {
+  return {
+    async attach(fd) {
+      try {
+        for await (const chunk of platform.readFd(fd)) to.write(chunk);
+      } catch {
+        // a read error ends the stream like EOF; the exit status still arrives through the reaper
+      } finally {
+        to.flush();
+      }
+    },
+  };
 }
 
 /**
@@ -121,8 +135,8 @@ function spawnArgv(
     return { ok: false, error: { step: outcome.step, errno: outcome.errno, message: outcome.message } };
   }
   const drains: Promise<void>[] = [];
-  if (out && opts.stdout) drains.push(pump(platform, out.read, opts.stdout));
-  if (err && opts.stderr) drains.push(pump(platform, err.read, opts.stderr));
+  if (out && opts.stdout) drains.push(opts.stdout.attach(out.read));
+  if (err && opts.stderr) drains.push(opts.stderr.attach(err.read));
   const reaped = new Promise<ExitStatus>((resolve) => platform.watch(outcome.pid, resolve));
   const exit = reaped.then(async (status) => {
     if (drains.length > 0) {
@@ -152,14 +166,4 @@ function survivingPipe(platform: Platform): { read: number; write: number } {
   }
   platform.close(p.write);
   return { read: p.read, write: rw };
-}
-
-async function pump(platform: Platform, fd: number, sink: OutputSink): Promise<void> {
-  try {
-    for await (const chunk of platform.readFd(fd)) sink.write(chunk);
-  } catch {
-    // A read error ends the stream like EOF; the exit status still arrives through the reaper.
-  } finally {
-    sink.flush();
-  }
 }

@@ -3,20 +3,18 @@
 // cannot be re-adopted with their logs intact: the next supervisor (and `sysg purge`) ends them
 // and starts afresh. At shutdown, processes re-parented to us that no service owns end too.
 // Every target is identified by pid + start time, so a recycled pid is never signalled.
-import { Buffer } from "node:buffer";
-import { constants, openSync, readFileSync, readSync, readlinkSync } from "node:fs";
-import type { Platform } from "../platform/types.ts";
+import { constants, openSync, readFileSync, readlinkSync } from "node:fs";
+import type { Platform, PumpedLog } from "../platform/types.ts";
 import { orphanedByDeadSupervisors, stateDirId } from "../runtime/attribution.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { type ProcStat, childrenByParent, isSameProcess, procTable, readStat } from "../runtime/proc.ts";
 import { PidFile, readJsonMap } from "../runtime/state.ts";
-import type { OutputSink } from "./child.ts";
 
 /** pid → start time */
 type Members = Map<number, number>;
 
 /** Where the output a dead supervisor's services still hold goes (their log files). */
-export type RecoverySink = (unit: string, stream: "stdout" | "stderr") => OutputSink | null;
+export type RecoverySink = (unit: string, stream: "stdout" | "stderr") => Pick<PumpedLog, "attach" | "sync"> | null;
 
 /**
  * Ends what dead supervisors of this state dir left running: the service processes pid.json
@@ -50,16 +48,18 @@ export async function stopRecordedServices(paths: RuntimePaths, platform: Platfo
   const all: Members = new Map();
   for (const m of byUnit.values()) for (const [pid, start] of m) all.set(pid, start);
   const pipes = sink ? [...byUnit].flatMap(([unit, members]) => openPipes(unit, members, sink)) : [];
+  let drains: Promise<void>[] = [];
   if (pipes.length > 0) {
     // Freeze them, then empty their pipes into the logs: what they wrote up to now is on disk
-    // before anything can end them (a pipe's content dies with its last holder).
+    // before anything can end them (a pipe's content dies with its last holder). The pump
+    // consumes only what is in the file, so a kill meanwhile leaves the rest in the pipe.
     for (const pid of alive(all)) platform.kill(pid, "SIGSTOP");
     await waitStopped(all, 1000);
-    for (const p of pipes) drainNow(p);
+    // What they write while stopping is copied until the last writer is gone (EOF).
+    drains = pipes.map((p) => p.sink.attach(p.fd));
+    await Promise.race([Promise.all(pipes.map((p) => p.sink.sync())), new Promise((r) => setTimeout(r, 5000))]);
     for (const pid of alive(all)) platform.kill(pid, "SIGCONT");
   }
-  // What they write while stopping is copied until the last writer is gone (EOF).
-  const drains = pipes.map((p) => drainToEnd(platform, p));
   await endProcesses(platform, all, graceMs);
   await Promise.race([Promise.all(drains), new Promise((r) => setTimeout(r, 2000))]);
   return byUnit.size;
@@ -67,7 +67,7 @@ export async function stopRecordedServices(paths: RuntimePaths, platform: Platfo
 
 interface OpenPipe {
   fd: number;
-  sink: OutputSink;
+  sink: Pick<PumpedLog, "attach" | "sync">;
 }
 
 /**
@@ -100,32 +100,6 @@ function openPipes(unit: string, members: Members, sink: RecoverySink): OpenPipe
     }
   }
   return out;
-}
-
-/** Copies what the pipe holds right now (non-blocking reads until it is empty). */
-function drainNow(p: OpenPipe): void {
-  const buf = Buffer.allocUnsafe(65536);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(p.fd, buf, 0, buf.length, null);
-    } catch {
-      return; // EAGAIN: empty
-    }
-    if (n <= 0) return;
-    p.sink.write(buf.subarray(0, n));
-  }
-}
-
-/** Copies until EOF (every writer gone); the fd is closed by readFd. */
-async function drainToEnd(platform: Platform, p: OpenPipe): Promise<void> {
-  try {
-    for await (const chunk of platform.readFd(p.fd)) p.sink.write(chunk);
-  } catch {
-    // a read error ends the drain like EOF
-  } finally {
-    p.sink.flush();
-  }
 }
 
 function alive(members: Members): number[] {

@@ -7,15 +7,15 @@ import type { ResolvedConfig } from "../config/resolved.ts";
 import { defaultAuthorize, isAdmin } from "../ipc/authorize.ts";
 import { createIpcServer } from "../ipc/server.ts";
 import { CronScheduler } from "../cron/scheduler.ts";
-import type { NotifyClient, Platform } from "../platform/types.ts";
+import type { NotifyClient, Platform, PumpedLog } from "../platform/types.ts";
 import { MarkCache, formatMark, stateDirId } from "../runtime/attribution.ts";
 import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { writeFileAtomic } from "../runtime/state.ts";
 import { LogFile, type LogFileOptions, WriteWatch } from "../runtime/logfile.ts";
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
 import { type ProcStat, descendantTable, processCount, procTable } from "../runtime/proc.ts";
-import type { OutputSink } from "./child.ts";
 import { ChangeQueue } from "./changes.ts";
+import { chunkSink } from "./child.ts";
 import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
 import { StatePersister } from "./persist.ts";
@@ -104,33 +104,29 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   if (!lock.ok) return fail(`${lock.error.message}${lock.error.hint ? `\n  hint: ${lock.error.hint}` : ""}`);
 
   const threshold = LEVELS[opts.logLevel];
-  // report() is set below; log files opened before it only tell the terminal
-  let warn: (text: string) => void = (text) => terminal?.event("warn", text);
-  const open = (path: string, o: Omit<LogFileOptions, "mode">, quiet = false): OutputSink => {
-    const r = LogFile.open(path, { ...o, mode: paths.fileMode });
-    if (r.ok) return new WriteWatch(r.value, path, quiet ? () => {} : (t) => warn(t));
+  // its own failures cannot be reported into itself: it only gets the marker line once writable again
+  const supervisorLog = ((): Pick<WriteWatch, "write" | "flush"> => {
+    const r = LogFile.open(paths.supervisorLog, { ...config.logs, timestamps: true, mode: paths.fileMode });
+    if (r.ok) return new WriteWatch(r.value, paths.supervisorLog, () => {});
     terminal?.event("error", `${r.error.message}; this output is discarded`);
     return { write() {}, flush() {} };
+  })();
+  /** A service log: the platform's pump writes it, held open from its first line on (silent
+   *  services hold no fd or buffer); a failure (a full disk) is reported once, and once more when
+   *  writing works again. */
+  const serviceLog = (service: string | null, path: string, o: Omit<LogFileOptions, "mode">): PumpedLog | null => {
+    const opened = platform.openLog({ path, ...o, mode: paths.fileMode, warn: (t) => report("warn", service, t) });
+    if (opened.ok) return opened.log;
+    report("error", service, `${opened.message}; this output is discarded`);
+    return null;
   };
-  // its own failures cannot be reported into itself: it only gets the marker line once writable again
-  const supervisorLog = open(paths.supervisorLog, { ...config.logs, timestamps: true }, true);
-  /** A service log is opened at its first line (silent services hold no fd or buffer); a
-   *  failure (a full disk) is reported once, and once more when writing works again. */
-  const serviceLog = (service: string, path: string, o: Omit<LogFileOptions, "mode">): OutputSink => {
-    const opened = LogFile.deferred(path, { ...o, mode: paths.fileMode });
-    if (!opened.ok) {
-      report("error", service, `${opened.error.message}; this output is discarded`);
-      return { write() {}, flush() {} };
-    }
-    return new WriteWatch(opened.value, path, (t) => report("warn", service, t));
-  };
+  const discard = chunkSink(platform, { write() {}, flush() {} });
   const encoder = new TextEncoder();
   const report = (level: Level, service: string | null, text: string) => {
     const msg = service ? `${service}: ${text}` : text;
     supervisorLog.write(encoder.encode(`${level} ${msg}\n`));
     if (LEVELS[level] <= threshold) terminal?.event(level, msg);
   };
-  warn = (text) => report("warn", null, text);
 
   // Start-up (config, validators, spawning) touched tens of MiB of the executable's code once
   // and left garbage: give memory back when it settled, after a reload, and now and then (what
@@ -142,14 +138,14 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
 
   if (lock.value.previous) {
     // what the services wrote before the kill and the old supervisor never read goes to their logs
-    const drained: OutputSink[] = [];
+    const drained: PumpedLog[] = [];
     const n = await stopRecordedServices(paths, platform, undefined, (unit, stream) => {
       const svc = config.services[unit];
-      const sink = open(serviceLogPath(paths.logDir, unit, stream), { ...(svc?.logs ?? config.logs) });
-      drained.push(sink);
-      return sink;
+      const log = serviceLog(unit, serviceLogPath(paths.logDir, unit, stream), { ...(svc?.logs ?? config.logs) });
+      if (log) drained.push(log);
+      return log;
     });
-    for (const s of drained) s.close?.();
+    for (const l of drained) l.close();
     report(
       "warn",
       null,
@@ -180,7 +176,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     platform,
     config,
     scan: liveProcesses,
-    sink: (svc, stream, onLine) => serviceLog(svc.name, serviceLogPath(paths.logDir, svc.name, stream), { ...svc.logs, onLine: onLine ?? undefined }),
+    sink: (svc, stream, onLine) => serviceLog(svc.name, serviceLogPath(paths.logDir, svc.name, stream), { ...svc.logs, onLine: onLine ?? undefined }) ?? discard,
     echo: terminal ? (service, _stream, line) => terminal.line(service, line) : undefined,
     onState: (u) => {
       history.observe(u);

@@ -5,6 +5,7 @@ import type { Platform } from "../types.ts";
 import { trimMemory } from "./memory.ts";
 import { notifyClient, notifySocket } from "./notify.ts";
 import { peerCred } from "./peercred.ts";
+import { openLog } from "./pump.ts";
 import { hostProbe } from "./probe.ts";
 import { Reaper } from "./reaper.ts";
 import { errorText, shim } from "./shim.ts";
@@ -59,6 +60,7 @@ export function createBunPlatform(): Platform {
         close(fd);
       }
     },
+    openLog,
     setSubreaper() {
       if (shim().sysg_set_subreaper() < 0) return false;
       reaper.reapEverything();

@@ -28,6 +28,12 @@ const symbols = {
   sysg_monotonic_usec: { args: [FFIType.ptr], returns: FFIType.i32 },
   sysg_madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   sysg_pidfd_probe: { args: [], returns: FFIType.i32 },
+  sysg_pump_start: { args: [], returns: FFIType.i32 },
+  sysg_pump_log: { args: [FFIType.ptr, FFIType.f64, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.ptr },
+  sysg_pump_log_id: { args: [FFIType.ptr], returns: FFIType.u32 },
+  sysg_pump_attach: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.u32 },
+  sysg_pump_sync: { args: [FFIType.u32], returns: FFIType.i32 },
+  sysg_pump_close_log: { args: [FFIType.ptr], returns: FFIType.i32 },
 } as const;
 
 export type Shim = ReturnType<typeof dlopen<typeof symbols>>["symbols"];

@@ -1,7 +1,7 @@
 // A scripted Platform for unit tests of the supervisor: spawn hands out pids, a program table
 // says how each command behaves (runs until signalled, or exits with a code), kill delivers the
 // signal as an exit, and every spawn is recorded so a test can see which hooks ran with what.
-import type { ExitStatus, NotifySocket, Platform, SpawnOutcome, SpawnSpec } from "../../../src/platform/types.ts";
+import type { ExitStatus, NotifySocket, Platform, PumpedLog, SpawnOutcome, SpawnSpec } from "../../../src/platform/types.ts";
 
 export interface Program {
   /** exit code right after start; undefined = runs until a signal ends it */
@@ -93,6 +93,10 @@ export class FakePlatform implements Platform {
   close(): void {}
 
   async *readFd(): AsyncIterable<Uint8Array> {}
+
+  openLog(): { ok: true; log: PumpedLog } {
+    return { ok: true, log: { attach: async () => {}, sync: async () => {}, close() {} } };
+  }
 
   setSubreaper(): boolean {
     return true;

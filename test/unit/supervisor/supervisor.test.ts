@@ -26,7 +26,7 @@ function harness(
     platform,
     config,
     scan: () => [],
-    sink: () => ({ write() {}, flush() {} }),
+    sink: () => ({ attach: async () => {} }),
     onState: (u) => states.push(u),
     report: (level, service, text) => reports.push(`${level} ${service ?? "-"}: ${text}`),
     random: () => 0.5,
