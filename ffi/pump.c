@@ -613,17 +613,30 @@ static uint32_t new_id(void) { return __atomic_fetch_add(&next_id, 1, __ATOMIC_R
 
 /* ── the API (JS thread) ─────────────────────────────────────────────────────────────── */
 
+/* The pump's own fds for the process's lifetime go above 100: the low numbers stay free for
+ * the short-lived ones (a child's pipes, sockets), as they were before the pump existed. */
+static int high(int fd) {
+  if (fd < 0) return fd;
+  int h = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+  if (h < 0) return fd;
+  close(fd);
+  return h;
+}
+
 /* Starts the thread; returns the read end of the event pipe (O_NONBLOCK), or -errno. */
 EXPORT int sysg_pump_start(void) {
   int evp[2];
   if (pipe2(evp, O_CLOEXEC) < 0) return -errno;
+  evp[1] = high(evp[1]);
   fcntl(evp[0], F_SETFL, O_NONBLOCK);
   fcntl(evp[1], F_SETPIPE_SZ, 1 << 20);
   if (pipe2(scratch, O_CLOEXEC) < 0) return -errno;
+  scratch[0] = high(scratch[0]);
+  scratch[1] = high(scratch[1]);
   fcntl(scratch[1], F_SETPIPE_SZ, CHUNK); /* else tee copies at most 64 KiB a round */
-  devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  ep = epoll_create1(EPOLL_CLOEXEC);
+  devnull = high(open("/dev/null", O_WRONLY | O_CLOEXEC));
+  wake_fd = high(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  ep = high(epoll_create1(EPOLL_CLOEXEC));
   inbuf = malloc(CHUNK);
   outbuf = malloc(OUT_CAP);
   if (devnull < 0 || wake_fd < 0 || ep < 0 || !inbuf || !outbuf) return -ENOMEM;
