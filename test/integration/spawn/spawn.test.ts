@@ -155,8 +155,12 @@ describe("file descriptors", () => {
   });
 
   test("passed fds are renumbered from 3 in order, even when they collide with the targets", () => {
-    // 8 pipes give us 16 fds, many of them in the child's target range 3..10.
-    const pipes = Array.from({ length: 8 }, () => platform.pipe());
+    // n pipes give us 2n fds, many of them in the child's target range 3..n+2 — n grows with the
+    // lowest free fd, which earlier tests in this process may have pushed up.
+    const probe = platform.pipe();
+    platform.close(probe.read);
+    platform.close(probe.write);
+    const pipes = Array.from({ length: Math.max(8, probe.read) }, () => platform.pipe());
     try {
       const pass = pipes.map((p) => p.read).sort((a, b) => b - a); // highest first: maximal shuffling
       const lowest = Math.min(...pass);
