@@ -689,11 +689,11 @@ EXPORT void *sysg_pump_log(const char *path, double max_size, int max_files, int
   return log;
 }
 
-EXPORT uint32_t sysg_pump_log_id(void *log) { return ((struct plog *)log)->id; }
+EXPORT int sysg_pump_log_id(void *log) { return (int)((struct plog *)log)->id; }
 
 /* Hands a pipe's read end (O_NONBLOCK) over to the pump; returns the source id (its EOF event
  * carries it) or 0 without memory. The log's handle must still be open. */
-EXPORT uint32_t sysg_pump_attach(void *log, int fd) {
+EXPORT int sysg_pump_attach(void *log, int fd) {
   struct psrc *s = calloc(1, sizeof *s);
   struct cmd *c = calloc(1, sizeof *c);
   if (!s || !c) {
@@ -709,16 +709,17 @@ EXPORT uint32_t sysg_pump_attach(void *log, int fd) {
   __atomic_fetch_add(&((struct plog *)log)->refs, 1, __ATOMIC_SEQ_CST);
   c->op = CMD_ATTACH;
   c->src = s;
+  int id = (int)s->id; /* s belongs to the pump once queued (it may end and be freed at once) */
   enqueue(c);
-  return s->id;
+  return id;
 }
 
 /* The pump copies what source `id` holds now and then answers with a SYNC event. */
-EXPORT int sysg_pump_sync(uint32_t id) {
+EXPORT int sysg_pump_sync(int id) {
   struct cmd *c = calloc(1, sizeof *c);
   if (!c) return -ENOMEM;
   c->op = CMD_SYNC;
-  c->id = id;
+  c->id = (uint32_t)id;
   enqueue(c);
   return 0;
 }

@@ -30,9 +30,9 @@ const symbols = {
   sysg_pidfd_probe: { args: [], returns: FFIType.i32 },
   sysg_pump_start: { args: [], returns: FFIType.i32 },
   sysg_pump_log: { args: [FFIType.ptr, FFIType.f64, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.ptr },
-  sysg_pump_log_id: { args: [FFIType.ptr], returns: FFIType.u32 },
-  sysg_pump_attach: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.u32 },
-  sysg_pump_sync: { args: [FFIType.u32], returns: FFIType.i32 },
+  sysg_pump_log_id: { args: [FFIType.ptr], returns: FFIType.i32 },
+  sysg_pump_attach: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  sysg_pump_sync: { args: [FFIType.i32], returns: FFIType.i32 },
   sysg_pump_close_log: { args: [FFIType.ptr], returns: FFIType.i32 },
 } as const;
 
