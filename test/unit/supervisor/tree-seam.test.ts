@@ -21,7 +21,7 @@ services:
     const clock = new ManualClock();
     const platform = new FakePlatform(() => ({}), () => clock.now());
     let table: ProcEntry[] = [];
-    const sup = new Supervisor({ platform, config, scan: () => table, sink: () => ({ write() {}, flush() {} }), report: () => {}, clock });
+    const sup = new Supervisor({ platform, config, scan: () => table, sink: () => ({ attach: async () => {} }), report: () => {}, clock });
     sup.start();
     await clock.advance(100);
     const main = sup.snapshot("web")!.pid!;
@@ -54,7 +54,7 @@ services:
     const clock = new ManualClock();
     const platform = new FakePlatform(() => ({}), () => clock.now());
     let table: ProcEntry[] = [];
-    const sup = new Supervisor({ platform, config, scan: () => table, sink: () => ({ write() {}, flush() {} }), report: () => {}, clock });
+    const sup = new Supervisor({ platform, config, scan: () => table, sink: () => ({ attach: async () => {} }), report: () => {}, clock });
     sup.start();
     await clock.advance(100);
     const main = sup.snapshot("web")!.pid!;
