@@ -16,7 +16,7 @@
 //   bun scripts/bench/scorecard.ts [--counts 10,100,1000] [--warm 32] [--settle 10] [--runs 20] [--restarts 15]
 //                                  [--log-mb 256] [--only sysg-daemon,supervisord,pm2,runit,s6] [--no-write]
 import { spawnSync } from "node:child_process";
-import { createReadStream, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Instance, type Peer, ensureAptPeers, names, pm2Argv, selectedPeers, supervisorctlArgv } from "./lib/peers.ts";
 import { alive, children, comm, cpuTicks, parentPid, pollSync, sumMemory } from "./lib/proc.ts";
@@ -184,7 +184,7 @@ async function checkLog(dir: string, base: string): Promise<{ lines: number; bad
   return { lines, bad };
 }
 
-async function logs(): Promise<{ c: number; raw: number; sysg: number; lost: number; bad: number; files: number }> {
+async function logs(): Promise<{ c: number; raw: number; sysg: number; withReload: number; lost: number; bad: number; files: number }> {
   const pump = buildPump();
   const dir = tempDir("logs");
   const feed = `yes '${LINE}' | head -c ${logLines * 85}`;
@@ -213,15 +213,27 @@ async function logs(): Promise<{ c: number; raw: number; sysg: number; lost: num
           .reduce((s, f) => s + Bun.file(join(logDir, f)).size, 0)
       : 0;
   pollSync(() => size() >= want, 600_000, 20); // coarse: the poll must not compete for the CPU
-  const sysgMs = performance.now() - t0;
+  const withReloadMs = performance.now() - t0;
+  // The log path's own time: from the service's start (its "started" line in supervisor.log,
+  // wall clock, ms) to the last write into its log (the newest file's mtime), so neither the
+  // reload's ~0.2 s nor this poll's granularity is counted as logging time.
+  const startedAt = readFileSync(join(logDir, "supervisor.log"), "utf8")
+    .split("\n")
+    .filter((l) => l.includes("writer: started"))
+    .map((l) => Date.parse(l.slice(0, 24)))
+    .pop();
+  const lastWrite = Math.max(...readdirSync(logDir).filter((f) => f.startsWith("writer_stdout.log")).map((f) => statSync(join(logDir, f)).mtimeMs));
+  const sysgMs = startedAt === undefined ? withReloadMs : lastWrite - startedAt;
   timeSh(`${SYSG} stop >/dev/null`, env);
   const check = await checkLog(logDir, "writer_stdout.log");
   const files = readdirSync(logDir).filter((f) => f.startsWith("writer_stdout.log")).length;
   spawnSync(SYSG, ["purge"], { env: { ...process.env, ...env } });
   removeTemp(dir);
   const mibs = (ms: number) => (logBytes / 1048576 / (ms / 1000));
-  const r = { c: mibs(cMs), raw: mibs(rawMs), sysg: mibs(sysgMs), lost: logLines - check.lines, bad: check.bad, files };
-  console.log(`logs: C pump ${fmt(r.c, 0)} MiB/s, raw copy ${fmt(r.raw, 0)} MiB/s, sysg ${fmt(r.sysg, 0)} MiB/s (${fmt(r.sysg / r.c, 2)}× C); ${r.lost} lost, ${r.bad} torn/malformed over ${files} file(s)`);
+  const r = { c: mibs(cMs), raw: mibs(rawMs), sysg: mibs(sysgMs), withReload: mibs(withReloadMs), lost: logLines - check.lines, bad: check.bad, files };
+  console.log(
+    `logs: C pump ${fmt(r.c, 0)} MiB/s, raw copy ${fmt(r.raw, 0)} MiB/s, sysg ${fmt(r.sysg, 0)} MiB/s (${fmt(r.sysg / r.c, 2)}× C; ${fmt(r.withReload, 0)} MiB/s with the reload that adds the service); ${r.lost} lost, ${r.bad} torn/malformed over ${files} file(s)`,
+  );
   return r;
 }
 
@@ -263,8 +275,9 @@ if (log) {
   lines.push(`| C pump (pump.c: stamp each line, one write per 64 KiB read) | ${fmt(log.c, 0)} | 1.00× |`);
   lines.push(`| C raw copy (pump.c -r: read/write only) | ${fmt(log.raw, 0)} | ${fmt(log.raw / log.c, 2)}× |`);
   lines.push(
-    `| sysg (service → timestamped log, rotating at 32M: ${log.files} files) | ${fmt(log.sysg, 0)} | ${fmt(log.sysg / log.c, 2)}× |`,
+    `| sysg (service start → last write of its timestamped log, rotating at 32M: ${log.files} files) | ${fmt(log.sysg, 0)} | ${fmt(log.sysg / log.c, 2)}× |`,
   );
+  lines.push(`| sysg, the clock started before the \`reload\` that adds the service | ${fmt(log.withReload, 0)} | ${fmt(log.withReload / log.c, 2)}× |`);
   lines.push(`| lines lost / torn or malformed | ${log.lost} / ${log.bad} | |`);
 }
 const meanLoad = loads.length ? loads.reduce((a, b) => a + b, 0) / loads.length : NaN;
