@@ -291,6 +291,8 @@ export function treeTotals<T extends { pid: number; cpuTicks: number; rss: numbe
   root: number,
   index: { byPid: ReadonlyMap<number, T>; children: ReadonlyMap<number, readonly T[]> },
   at: number,
+  /** sees each member once (e.g. to remember its own ticks) */
+  visit?: (member: T) => void,
 ): TreeReading | null {
   const first = index.byPid.get(root);
   if (!first) return null;
@@ -304,6 +306,7 @@ export function treeTotals<T extends { pid: number; cpuTicks: number; rss: numbe
     seen.add(m.pid);
     ticks += m.cpuTicks;
     rss += m.rss;
+    visit?.(m);
     for (const c of index.children.get(m.pid) ?? []) stack.push(c);
   }
   return { ticks, rss, at };

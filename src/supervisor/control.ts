@@ -252,7 +252,7 @@ function inspectResult(ctx: ControlContext, snap: UnitSnapshot, peer: PeerCred |
   return {
     unit: statusUnit(ctx, snap, now),
     config,
-    processes: snap.pid === null ? [] : processTree(snap.pid, procTable()),
+    processes: snap.pid === null ? [] : processTree(snap.pid, procTable(), (pid) => ctx.history.memberCpu(snap.name, snap.pid!, pid)),
     window,
     samples: ctx.history.samples(snap.name, window * 1000, now).map((s) => ({ at: iso(s.at), cpu: round(s.cpu), rss: s.rss })),
     exits: ctx.history.exits(snap.name).map((e) => ({ at: iso(e.at), code: e.code, signal: e.signal, reason: e.reason })),
@@ -278,7 +278,8 @@ function splitEnv(env: Record<string, string>, setNames: string[], admin: boolea
   return { set, inherited };
 }
 
-function processTree(pid: number, table: ProcStat[]): InspectResult["processes"] {
+/** `cpuOf`: a process's CPU % over the last sampling interval (null: not sampled twice yet, shown as 0). */
+function processTree(pid: number, table: ProcStat[], cpuOf: (pid: number) => number | null): InspectResult["processes"] {
   const children = childrenByParent(table);
   const root = table.find((e) => e.pid === pid);
   if (!root) return [];
@@ -286,7 +287,7 @@ function processTree(pid: number, table: ProcStat[]): InspectResult["processes"]
   const queue = [root];
   while (queue.length > 0 && out.length < 500) {
     const e = queue.shift()!;
-    out.push({ pid: e.pid, ppid: e.ppid, command: commandLine(e), cpu: 0, rss: e.rss });
+    out.push({ pid: e.pid, ppid: e.ppid, command: commandLine(e), cpu: round(cpuOf(e.pid) ?? 0), rss: e.rss });
     queue.push(...(children.get(e.pid) ?? []));
   }
   return out;

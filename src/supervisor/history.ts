@@ -63,10 +63,47 @@ export interface RestartEvent {
   reason: string;
 }
 
+/** Each member's own CPU ticks at one sample, in reused typed arrays (no garbage per tick). */
+class MemberTicks {
+  pids = new Int32Array(4);
+  ticks = new Float64Array(4);
+  n = 0;
+  at = 0;
+  /** the run (main pid) these members belong to */
+  root = 0;
+
+  reset(at: number, root: number): void {
+    this.n = 0;
+    this.at = at;
+    this.root = root;
+  }
+
+  add(pid: number, ticks: number): void {
+    if (this.n === this.pids.length) {
+      const pids = new Int32Array(this.n * 2);
+      const t = new Float64Array(this.n * 2);
+      pids.set(this.pids);
+      t.set(this.ticks);
+      this.pids = pids;
+      this.ticks = t;
+    }
+    this.pids[this.n] = pid;
+    this.ticks[this.n] = ticks;
+    this.n++;
+  }
+
+  find(pid: number): number | null {
+    for (let i = 0; i < this.n; i++) if (this.pids[i] === pid) return this.ticks[i]!;
+    return null;
+  }
+}
+
 interface Track {
   ring: Ring;
   /** previous tick's CPU ticks of the tree, to turn totals into a rate */
   prev: { at: number; ticks: number; pid: number } | null;
+  /** each member's ticks at the last two samples: one process's CPU over the last interval (inspect) */
+  members: [MemberTicks, MemberTicks];
   exits: ExitEvent[];
   restarts: RestartEvent[];
   lastExitAt: number | null;
@@ -79,7 +116,7 @@ export class History {
   private track(name: string): Track {
     let t = this.tracks.get(name);
     if (!t) {
-      t = { ring: new Ring(), prev: null, exits: [], restarts: [], lastExitAt: null, restartCount: 0 };
+      t = { ring: new Ring(), prev: null, members: [new MemberTicks(), new MemberTicks()], exits: [], restarts: [], lastExitAt: null, restartCount: 0 };
       this.tracks.set(name, t);
     }
     return t;
@@ -92,9 +129,14 @@ export class History {
     const index = indexOf(table);
     for (const u of units) {
       if (u.pid === null) continue;
-      const r = treeTotals(u.pid, index, now);
-      if (!r) continue;
       const t = this.track(u.name);
+      // the older buffer becomes this sample's: [previous, current]
+      const cur = t.members[0];
+      t.members[0] = t.members[1];
+      t.members[1] = cur;
+      cur.reset(now, u.pid);
+      const r = treeTotals(u.pid, index, now, (m) => cur.add(m.pid, m.cpuTicks));
+      if (!r) continue;
       const from = t.prev && t.prev.pid === u.pid ? t.prev : u.started_at != null && u.started_at < now ? { ticks: 0, at: u.started_at } : null;
       t.prev = { at: now, ticks: r.ticks, pid: u.pid };
       t.ring.push({ at: now, cpu: from ? treeCpuPercent(from, r) : 0, rss: r.rss });
@@ -117,6 +159,19 @@ export class History {
   /** An operator action (restart, reload) that restarted the unit. */
   restartedBy(name: string, reason: string): void {
     pushBounded(this.track(name).restarts, { at: Date.now(), reason });
+  }
+
+  /** CPU % of one member of the unit's run over the last interval between samples (null: not
+   *  seen at both, e.g. started since): the same quantity as the unit's, for one process. */
+  memberCpu(name: string, root: number, pid: number): number | null {
+    const t = this.tracks.get(name);
+    if (!t) return null;
+    const [before, after] = t.members;
+    if (before.root !== root || after.root !== root) return null;
+    const a = before.find(pid);
+    const b = after.find(pid);
+    if (a === null || b === null) return null;
+    return treeCpuPercent({ ticks: a, at: before.at }, { ticks: b, at: after.at });
   }
 
   latest(name: string, pid: number | null): Sample | null {

@@ -2,7 +2,8 @@
 // supervisor answers over its socket and the rows `status` rebuilds from the state files after
 // the supervisor was SIGKILLed have the same shape, and cpu/rss mean the same quantity — the
 // whole process tree of the run (here a shell whose child spins), CPU over a recent interval.
-// Before, the offline path showed the main process alone, averaged over its whole life (~0 %).
+// Before, the offline path showed the main process alone, averaged over its whole life (~0 %),
+// and inspect showed every process at 0 %.
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -64,6 +65,14 @@ describe("status online and offline: one computation", () => {
     });
     const spinPid = row(online.units, "spin").pid!;
     expect(row(online.units, "idle").cpu).toBeLessThan(5);
+    // inspect: the same quantity per process — the spinning child, not the waiting shell
+    const procs = await until("inspect's per-process cpu", () => {
+      const list = JSON.parse(run(sb, ["inspect", "spin", "--json"]).stdout).processes as { pid: number; ppid: number; cpu: number }[];
+      return list.length === 2 && list[1]!.cpu > 20 ? list : null;
+    });
+    expect(procs[0]).toMatchObject({ pid: spinPid });
+    expect(procs[0]!.cpu).toBeLessThan(5);
+    expect(procs[1]!.ppid).toBe(spinPid);
 
     const sup = (JSON.parse(readFileSync(join(stateDir(sb), "sysg.pid"), "utf8")) as { pid: number }).pid;
     process.kill(sup, "SIGKILL");
