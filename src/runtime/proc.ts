@@ -78,6 +78,22 @@ export function procTable(): ProcStat[] {
   return table;
 }
 
+/** /proc/<pid>/stat of one known pid, read the cheap way (the tick reads every member's). */
+export function statOf(pid: number): ProcStat | null {
+  return scanStat(String(pid));
+}
+
+/** The pid the kernel handed out last (/proc/loadavg, field 5): unchanged means no process or
+ *  thread was created anywhere since it was read before. null when unreadable. */
+export function lastPid(): number | null {
+  try {
+    const n = Number(readFileSync("/proc/loadavg", "latin1").trim().split(" ")[4]);
+    return Number.isInteger(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
 /** One buffer for every stat read of a scan: the 1 Hz sampler reads every process each tick. */
 const statBuf = new Uint8Array(1024);
 
@@ -142,20 +158,6 @@ function scanStat(pid: string): ProcStat | null {
   return { pid: Number(pid), comm, state, ppid, pgid, sid, cpuTicks: ticks, startTime: start, rss: rss * auxv().pageSize };
 }
 let lastThreads = 1;
-
-/** Count of entries in /proc that are processes (a readdir, no file reads). */
-export function processCount(): number {
-  try {
-    let n = 0;
-    for (const name of readdirSync("/proc")) {
-      const c = name.charCodeAt(0);
-      if (c >= 48 && c <= 57) n++;
-    }
-    return n;
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
-}
 
 /** Children of `pid` from /proc/<pid>/task/<tid>/children (every thread's, as any thread may fork). */
 function childPids(pid: number, threads: number): number[] {

@@ -13,7 +13,7 @@ import { acquireSupervisorLock } from "../runtime/lock.ts";
 import { writeFileAtomic } from "../runtime/state.ts";
 import { LogFile, type LogFileOptions, WriteWatch } from "../runtime/logfile.ts";
 import { type RuntimePaths, ensureDirs, serviceLogPath } from "../runtime/paths.ts";
-import { type ProcStat, descendantTable, processCount, procTable } from "../runtime/proc.ts";
+import { type ProcStat, descendantTable, lastPid, procTable, statOf } from "../runtime/proc.ts";
 import { ChangeQueue } from "./changes.ts";
 import { chunkSink } from "./child.ts";
 import { handleRequest } from "./control.ts";
@@ -23,6 +23,7 @@ import { stopAdopted, stopRecordedServices } from "./recover.ts";
 import type { Level } from "../model/log-level.ts";
 import { type PrivilegeHook, Supervisor, type UnitSnapshot } from "./supervisor.ts";
 import { SystemdNotifier } from "./systemd-notify.ts";
+import { TickReader } from "./tick-reader.ts";
 import { claimLogs } from "../runtime/log-owners.ts";
 
 /** Where the foreground supervisor shows lines and events (the CLI's PrefixedOutput). */
@@ -300,21 +301,21 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   if (!init) process.on("SIGHUP", onHup);
-  // One /proc reading per tick, shared by the history and the tree refresh: our own
-  // descendants by children links (two reads each) when that is cheaper than reading every
-  // process on the machine (one each), else the whole table.
-  const tickTable = (): ProcStat[] => {
+  // One /proc reading per tick, shared by the history and the tree refresh: as subreaper (or
+  // PID 1) every process a unit owns descends from us, so the stat files of the processes
+  // already known suffice (./tick-reader.ts); otherwise the whole table.
+  const reader = ownsDescendants ? new TickReader({ stat: statOf, descendants: descendantTable, lastPid }, process.pid) : null;
+  const tickTable = (children: { pid: number }[]): ProcStat[] => {
+    if (!reader) return liveProcesses();
     const members = sup.memberPids();
-    if (ownsDescendants && 2 * (members.length + 1) < processCount()) {
-      return descendantTable(process.pid, members).filter((e) => e.state !== "Z" && e.state !== "X");
-    }
-    return liveProcesses();
+    for (const c of children) members.add(c.pid);
+    return reader.read(members, Date.now());
   };
   /** dynamic children sampled last tick: a gone one's history is dropped (names are not reused forever) */
   let sampledChildren = new Set<string>();
   const sampler = setInterval(() => {
-    const table = tickTable();
     const children = sup.spawned();
+    const table = tickTable(children);
     history.sample([...sup.snapshots(), ...children.map((c) => ({ name: c.name, pid: c.pid, started_at: c.startedAt }))], table);
     const now = new Set(children.map((c) => c.name));
     for (const n of sampledChildren) if (!now.has(n)) history.forget(n);

@@ -985,10 +985,15 @@ export class Supervisor {
    * later leave the tree — setsid, re-parented to us when their parent dies — are still
    * known members when their run crashes or stops. Called on the 1 Hz sampler tick.
    */
-  /** Every process the units' trees know of (for a scan that follows children links). */
-  memberPids(): number[] {
-    const out: number[] = [];
-    for (const u of this.units.values()) if (u.tree) for (const pid of u.tree.pids()) out.push(pid);
+  /** Every process the units' trees know of, and each live run's main process (known before
+   *  its tree's first refresh): what the tick reads. */
+  memberPids(): Set<number> {
+    const out = new Set<number>();
+    for (const u of this.units.values()) {
+      if (!u.tree) continue;
+      if (u.child && !u.tree.rootReaped) out.add(u.child.pid);
+      for (const pid of u.tree.pids()) out.add(pid);
+    }
     return out;
   }
 
