@@ -32,7 +32,7 @@ services:
       { pid: 6000, ppid: 1, pgid: 6000, startTime: 12 },
     ];
     sup.refreshTrees(); // the 1 Hz tick
-    expect(sup.memberPids().sort()).toEqual([main, 5000]);
+    expect([...sup.memberPids()].sort()).toEqual([main, 5000]);
 
     // the main process crashes; 5000 is re-parented away from it but stays a member
     table = [{ pid: 5000, ppid: 1, pgid: 5000, startTime: 11 }, { pid: 6000, ppid: 1, pgid: 6000, startTime: 12 }];
