@@ -4,8 +4,10 @@
 // no page-table copy, the supervisor thread sleeps until the child execs or exits). A failing
 // child stores {step, errno} in the shared `struct child` and exits 127; we reap it here.
 // PID-namespace path (CLONE_NEWPID): the child becomes PID 1 of the new namespace and forks the
-// service; it stays as a tiny init (init.c), so it cannot share our memory. Failures come back
-// through an O_CLOEXEC pipe instead.
+// service, then execs the small static init (ffi/init/init.c, from the memfd of init-exec.c), so
+// it cannot share our memory. Failures come back through an O_CLOEXEC socket instead, and the
+// service announces itself on it first: the kernel attaches its pid, as we see it, to the
+// message (SCM_CREDENTIALS), which is how we learn the program's host pid.
 //
 // The caller's thread blocks every signal around the clone, so no supervisor signal handler
 // can run in the child before it has reset all dispositions.
@@ -23,10 +25,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "init.h"
+#include "init-exec.h"
 #include "raw.h"
 #include "userns.h"
 #include "sandbox.h"
@@ -54,7 +57,7 @@ struct child {
   const char *path;       /* PATH from envp, for a bare argv[0] */
   size_t file_len;        /* strlen(argv[0]) */
   int search;             /* argv[0] has no '/' */
-  int errfd;              /* fork path: where a failing child writes {step, errno}; else -1 */
+  int errfd;              /* PID-namespace path: where a failing child writes {step, errno}; else -1 */
   char *listen_pid;       /* SYSG_LISTEN_PID: the env slot "LISTEN_PID=" + room for the digits */
   uint32_t outer_uid;     /* the supervisor's euid/egid: what SYSG_USERNS_MAP maps root to */
   uint32_t outer_gid;
@@ -284,16 +287,26 @@ __attribute__((noreturn)) static void become_service(struct child *c) {
 
 /* The PID-1 init only forwards signals and reaps, so it takes the service's identity (a uid
  * switch clears its capabilities) or, for a service that stays root with a capability list,
- * drops every capability: the same uid still lets it signal the service. It is a copy of the
- * supervisor's memory, so it is made non-dumpable first: the service cannot ptrace or read it. */
+ * drops every capability: the same uid still lets it signal the service. Until it execs the
+ * init it is a copy of the supervisor's memory, so it is made non-dumpable first: the service
+ * cannot ptrace or read it (the init makes itself non-dumpable again after the exec). */
 static void drop_init_privileges(struct child *c) {
   const struct sysg_spawn_spec *s = c->spec;
   uint32_t f = s->flags;
   STEP(c, STEP_CAPABILITIES, raw5(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0));
+  if (f & SYSG_CAPS) {
+    /* a process that execs as root regains its whole bounding set: empty it (while we still
+     * hold CAP_SETPCAP), so the init keeps none whatever uid it ends up with */
+    for (long cap = 0; cap < 64; cap++) {
+      long r = raw5(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+      if (r == -EINVAL) break; /* past the kernel's last capability */
+      if (r < 0) fail(c, STEP_CAPABILITIES, r);
+    }
+  }
   if (f & SYSG_GROUPS) STEP(c, STEP_GROUPS, raw2(SYS_setgroups, s->ngroups, s->groups));
   if (f & SYSG_GID) STEP(c, STEP_GID, raw3(SYS_setresgid, s->gid, s->gid, s->gid));
   if (f & SYSG_UID) STEP(c, STEP_UID, raw3(SYS_setresuid, s->uid, s->uid, s->uid));
-  else if (f & SYSG_CAPS) STEP(c, STEP_CAPABILITIES, set_capabilities(0));
+  if ((f & SYSG_CAPS) && (!(f & SYSG_UID) || s->uid == 0)) STEP(c, STEP_CAPABILITIES, set_capabilities(0));
 }
 
 /* ---- the two child entry points ---- */
@@ -310,8 +323,25 @@ static int vfork_child(void *arg) {
   become_service(c);
 }
 
+/* The first record on the report socket of the PID-namespace path: the service says "this is
+ * me" and the kernel adds its pid (as the supervisor sees it) to the message. */
+#define ANNOUNCE (-1)
+
+/* Closes every fd but a and b (both close-on-exec: the report socket and the init's memfd),
+ * so the init holds nothing of ours, our pipes included, once it has exec'd. */
+static long close_all_but(int a, int b) {
+  int lo = a < b ? a : b, hi = a < b ? b : a;
+  long r = 0;
+  if (lo > 0) r = raw3(SYS_close_range, 0, lo - 1, 0);
+  if (r >= 0 && hi > lo + 1) r = raw3(SYS_close_range, lo + 1, hi - 1, 0);
+  if (r >= 0) r = raw3(SYS_close_range, hi + 1, ~0U, 0);
+  return r;
+}
+
 /* PID 1 of a new PID namespace (the namespaces were created by clone itself). Signals stay
- * blocked here: the init loop collects them with sigtimedwait and forwards them. */
+ * blocked here and across the exec: the init collects them with sigtimedwait and forwards them.
+ * If the init cannot be exec'd, this process exits after its report, which ends the namespace
+ * (the service with it): nothing half-started is left. */
 static int pidns_child(void *arg) {
   struct child *c = arg;
   STEP(c, STEP_SIGNALS, reset_signal_dispositions());
@@ -322,15 +352,16 @@ static int pidns_child(void *arg) {
   long service = raw5(SYS_clone, SIGCHLD, 0, 0, 0, 0); /* a plain fork, without atfork handlers */
   if (service < 0) fail(c, STEP_FORK, service);
   if (service == 0) {
+    int32_t hello[3] = {ANNOUNCE, 0, -1};
+    STEP(c, STEP_FORK, raw3(SYS_write, c->errfd, hello, sizeof hello));
     STEP(c, STEP_SIGNALS, set_signal_mask(0));
     /* its own session inside the namespace, so the init can signal the whole service group */
     STEP(c, STEP_SESSION, raw0(SYS_setsid));
     become_service(c);
   }
-  drop_init_privileges(c); /* on failure the init exits, which kills the service with it */
-  raw3(SYS_close_range, 0, ~0U, 0); /* hold no pipe of the supervisor open, nor the error pipe */
-  raw1(SYS_exit_group, sysg_init_loop((int)service));
-  __builtin_unreachable();
+  drop_init_privileges(c); /* on failure PID 1 exits, which kills the service with it */
+  STEP(c, STEP_INIT, close_all_but(c->errfd, sysg_init_fd()));
+  fail(c, STEP_INIT, sysg_exec_init(service));
 }
 
 /* ---- parent side ---- */
@@ -380,14 +411,58 @@ static int spawn_vfork(struct child *c) {
   return pid;
 }
 
-static int spawn_in_pid_namespace(struct child *c) {
-  int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) < 0) {
-    c->step = STEP_FORK;
-    c->err = errno;
+/* Reads the PID-namespace child's reports until every holder of the socket has exec'd or exited
+ * (EOF). Returns 1 with c->step/err/detail set when a step failed, else 0 with *program set
+ * from the service's announcement (0 if it never came). */
+static int read_reports(struct child *c, int fd, int *program) {
+  *program = 0;
+  for (;;) {
+    int32_t report[3];
+    union {
+      struct cmsghdr align;
+      char buf[CMSG_SPACE(sizeof(struct ucred))];
+    } control;
+    struct iovec iov = {.iov_base = report, .iov_len = sizeof report};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    ssize_t r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return 0; /* EOF: the service and the init have exec'd */
+    if (r != sizeof report) continue;
+    if (report[0] == ANNOUNCE) {
+      for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h))
+        if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_CREDENTIALS) {
+          struct ucred cred;
+          memcpy(&cred, CMSG_DATA(h), sizeof cred);
+          *program = cred.pid;
+        }
+      continue;
+    }
+    c->step = report[0];
+    c->err = report[1];
+    c->detail = report[2];
+    return 1;
+  }
+}
+
+static int spawn_in_pid_namespace(struct child *c, int *program) {
+  if (sysg_init_fd() < 0) { /* sysg_init_install was never called: nothing to become PID 1 */
+    c->step = STEP_INIT;
+    c->err = EBADF;
     return -1;
   }
-  c->errfd = pipefd[1];
+  /* seqpacket: one record per write, and the receiver's SO_PASSCRED (set before any send)
+   * makes the kernel attach each sender's credentials */
+  int sv[2] = {-1, -1}, on = 1;
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0) {
+    c->step = STEP_FORK;
+    c->err = errno;
+    if (sv[0] >= 0) {
+      close(sv[0]);
+      close(sv[1]);
+    }
+    return -1;
+  }
+  c->errfd = sv[1];
   char *stack = acquire_stack();
   int pid = -1, e = errno;
   if (stack) {
@@ -395,27 +470,24 @@ static int spawn_in_pid_namespace(struct child *c) {
     e = errno;
     release_stack(stack);
   }
-  close(pipefd[1]);
+  close(sv[1]);
   if (pid < 0) {
-    close(pipefd[0]);
+    close(sv[0]);
     /* EPERM, EINVAL, ENOSPC, EUSERS come from creating the namespaces */
     c->step = (e == EAGAIN || e == ENOMEM) ? STEP_FORK : STEP_NAMESPACE;
     c->err = e;
     return -1;
   }
-  int32_t report[3];
-  size_t got = 0;
-  while (got < sizeof report) {
-    ssize_t r = read(pipefd[0], (char *)report + got, sizeof report - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break; /* EOF: the service exec'd */
-    got += (size_t)r;
+  int failed = read_reports(c, sv[0], program);
+  close(sv[0]);
+  if (!failed && *program <= 0) {
+    /* killed before it could announce itself (never by our own code): end the namespace */
+    raw2(SYS_kill, pid, SIGKILL);
+    c->step = STEP_FORK;
+    c->err = ESRCH;
+    failed = 1;
   }
-  close(pipefd[0]);
-  if (got == sizeof report) {
-    c->step = report[0];
-    c->err = report[1];
-    c->detail = report[2];
+  if (failed) {
     reap_failed(pid);
     return -1;
   }
@@ -425,6 +497,7 @@ static int spawn_in_pid_namespace(struct child *c) {
 EXPORT int sysg_spawn(const struct sysg_spawn_spec *spec, struct sysg_spawn_result *out) {
   struct child c = {.spec = spec, .errfd = -1, .outer_uid = geteuid(), .outer_gid = getegid(), .detail = -1};
   out->pid = -1;
+  out->program = -1;
   out->err = 0;
   out->detail = -1;
   if (spec->argc < 1 || spec->envc < 0 || spec->npass < 0 || spec->npass > MAX_PASS_FDS) {
@@ -468,11 +541,13 @@ EXPORT int sysg_spawn(const struct sysg_spawn_spec *spec, struct sysg_spawn_resu
 
   uint64_t all = ~0ULL, old;
   raw4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof all);
-  int pid = (spec->namespaces & CLONE_NEWPID) ? spawn_in_pid_namespace(&c) : spawn_vfork(&c);
+  int program = 0;
+  int pid = (spec->namespaces & CLONE_NEWPID) ? spawn_in_pid_namespace(&c, &program) : (program = spawn_vfork(&c));
   raw4(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, sizeof old);
   free(table);
 
   out->pid = pid;
+  out->program = pid > 0 ? program : -1;
   out->step = pid > 0 ? 0 : c.step;
   out->err = pid > 0 ? 0 : c.err;
   out->detail = pid > 0 ? -1 : c.detail;

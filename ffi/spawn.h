@@ -34,7 +34,7 @@ enum sysg_step {
   STEP_FORK, STEP_SIGNALS, STEP_SESSION, STEP_NAMESPACE, STEP_LIMITS, STEP_NICE, STEP_AFFINITY,
   STEP_CGROUP, STEP_CAPABILITIES, STEP_GROUPS, STEP_GID, STEP_UID, STEP_AMBIENT, STEP_NO_NEW_PRIVS,
   STEP_STDIO, STEP_FDS, STEP_CHDIR, STEP_UMASK, STEP_EXEC, STEP_USERNS,
-  STEP_MOUNTS, STEP_LSM, STEP_SECCOMP,
+  STEP_MOUNTS, STEP_LSM, STEP_SECCOMP, STEP_INIT,
 };
 
 struct sysg_rlimit {
@@ -77,6 +77,8 @@ struct sysg_spawn_result {
   int32_t step;   /* enum sysg_step of the failure */
   int32_t err;    /* errno of the failure, 0 on success */
   int32_t detail; /* STEP_MOUNTS: index of the failing record in the mount plan; else -1 */
+  int32_t program; /* the program's pid: `pid` itself, or with CLONE_NEWPID the service under
+                      the namespace's init (`pid` is the init: reap and signal that one) */
 };
 
 /* Spawns a child as described; returns its pid, or -1 with out->step/out->err set. */

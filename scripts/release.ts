@@ -1,7 +1,7 @@
 // `npm run release`: everything a server needs to install sysg with `curl … | sh`, in
 // dist/release/:
 //   sysg-linux-x86_64.xz    the native dist/sysg, xz-compressed
-//   sysg-linux-aarch64.xz   cross-compiled (bun --target=bun-linux-arm64, shim built with
+//   sysg-linux-aarch64.xz   cross-compiled (bun --target=bun-linux-arm64, shim and init built with
 //                           aarch64-linux-gnu-gcc); skipped with a note when that compiler is missing
 //   sysg.1                  the man page, when this sysg can print one (`sysg man`)
 //   install.sh              the installer (a copy of ./install.sh)

@@ -1,6 +1,7 @@
 // The two steps of every build, shared by scripts/build.ts (the native dist/sysg) and
 // scripts/release.ts (native + cross-compiled release binaries): the C shim in ffi/ compiled
-// into <workDir>/.build/libsysg.so (embedded by src/platform/bun/shim.ts), then src/main.ts
+// into <workDir>/.build/libsysg.so (embedded by src/platform/bun/shim.ts) and the static init
+// of PID namespaces into <workDir>/.build/sysg-init (src/platform/bun/init.ts), then src/main.ts
 // compiled into one executable with the git commit baked in. Outputs are written to a temp
 // name and renamed, so concurrent builds never expose half a file.
 import { spawnSync } from "node:child_process";
@@ -34,15 +35,31 @@ export function gitCommit(dir: string, env: NodeJS.ProcessEnv = process.env): st
   return dirty ? `${head}-dirty` : head;
 }
 
-/** Compiles every ffi/*.c of `srcDir` into `<workDir>/.build/libsysg.so` with `cc`. */
+/**
+ * Flags of the PID-namespace init (ffi/init/): a static executable without libc (raw system
+ * calls, its own _start), no build id, no separate code page and stripped: about 1 KiB.
+ */
+const INIT_FLAGS = [
+  "-Os", "-Wall", "-Wextra", "-Werror", "-static", "-nostdlib", "-ffreestanding", "-fno-builtin",
+  "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fno-pie", "-no-pie",
+  "-Wl,--gc-sections", "-Wl,--build-id=none", "-Wl,-z,noseparate-code", "-Wl,-z,norelro", "-s",
+];
+
+/**
+ * Compiles every ffi/*.c of `srcDir` into `<workDir>/.build/libsysg.so` and ffi/init/*.c into
+ * the static `<workDir>/.build/sysg-init` (embedded by src/platform/bun/init.ts) with `cc`.
+ */
 export function buildShim(srcDir: string, workDir: string, cc: string): void {
   const build = join(workDir, ".build");
   mkdirSync(build, { recursive: true });
-  const sources = readdirSync(join(srcDir, "ffi")).filter((f) => f.endsWith(".c")).map((f) => join(srcDir, "ffi", f));
+  const sourcesOf = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".c")).map((f) => join(dir, f));
   const so = join(build, "libsysg.so");
   const tmp = `${so}.${process.pid}`;
-  run(cc, ["-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-fvisibility=hidden", "-o", tmp, ...sources], workDir);
+  run(cc, ["-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-fvisibility=hidden", "-o", tmp, ...sourcesOf(join(srcDir, "ffi"))], workDir);
   renameSync(tmp, so);
+  const init = join(build, "sysg-init");
+  run(cc, [...INIT_FLAGS, "-o", `${init}.${process.pid}`, ...sourcesOf(join(srcDir, "ffi", "init"))], workDir);
+  renameSync(`${init}.${process.pid}`, init);
 }
 
 export interface CompileOptions {

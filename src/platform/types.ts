@@ -26,7 +26,9 @@ export type SpawnStep =
   | "userns"
   | "mounts"
   | "lsm"
-  | "seccomp";
+  | "seccomp"
+  /** isolation.pid: the namespace's PID 1 could not exec the init (or none was installed) */
+  | "init";
 
 /** Everything the child does before exec, as plain data. Privilege fields arrive with --sys. */
 export interface SpawnSpec {
@@ -49,7 +51,8 @@ export interface SpawnSpec {
 
   // Privilege context (SPEC §8), applied by the child in this order:
   // namespaces -> rlimits/nice/affinity -> cgroup join -> keep-caps -> groups/gid/uid -> caps/ambient.
-  /** CLONE_NEW* flags to unshare (CLONE_NEWPID: the child forks once more, see ffi/spawn.c). */
+  /** CLONE_NEW* flags to unshare (CLONE_NEWPID: the child forks the service, then execs a small
+   *  init as PID 1 of the namespace, see ffi/spawn.c). */
   namespaces?: number;
   /** setrlimit: resource number (RLIMIT_*), soft, hard; -1 = RLIM_INFINITY. */
   rlimits?: { resource: number; soft: number; hard: number }[];
@@ -112,7 +115,9 @@ export interface SeccompInstruction {
 }
 
 export type SpawnOutcome =
-  | { ok: true; pid: number }
+  /** `pid`: the child to reap and signal; `program`: the pid of the program that runs (the same,
+   *  except in a PID namespace, where `pid` is its init and `program` the service under it) */
+  | { ok: true; pid: number; program: number }
   | { ok: false; step: SpawnStep; errno: number; message: string };
 
 /** How a child ended: exactly one of code/signal is non-null. */

@@ -65,9 +65,13 @@ export interface ChildOptions {
 }
 
 export interface Child {
+  /** the process we reap and signal: the program, or with `isolation.pid` its namespace's init */
   pid: number;
+  /** the program's pid: what sysg reports (status, pid.json, SYSG_PID) */
+  program: number;
   startedAt: number;
-  /** settles after the reaper collected the child and its pipes reached EOF (bounded wait) */
+  /** settles after the reaper collected the child and its pipes reached EOF (bounded wait);
+   *  its `pid` is the program's */
   exit: Promise<ExitStatus>;
 }
 
@@ -144,9 +148,9 @@ function spawnArgv(
       await Promise.race([Promise.all(drains), new Promise((r) => (timer = setTimeout(r, DRAIN_WAIT_MS)))]);
       clearTimeout(timer);
     }
-    return status;
+    return outcome.program === outcome.pid ? status : { ...status, pid: outcome.program };
   });
-  return { ok: true, child: { pid: outcome.pid, startedAt: Date.now(), exit } };
+  return { ok: true, child: { pid: outcome.pid, program: outcome.program, startedAt: Date.now(), exit } };
 }
 
 /**

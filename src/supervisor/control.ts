@@ -194,7 +194,7 @@ export function statusResult(ctx: ControlContext, only?: string, all = false): S
     const under = spawned.filter((c) => c.root === u.name).sort((a, b) => a.name.localeCompare(b.name));
     for (const c of under) facts.push(spawnedFacts(ctx.history, c));
   }
-  if (all && only === undefined) facts.push(...orphans(snaps, spawned));
+  if (all && only === undefined) facts.push(...orphans(ctx.supervisor.unitPids()));
   return statusDocument(facts, now);
 }
 
@@ -218,10 +218,9 @@ function spawnedFacts(history: History, c: SpawnedUnit): UnitFacts {
  * that belong to no service — e.g. what a one-shot left behind when it daemonised. Nothing
  * samples them: their CPU is measured since they started.
  */
-function orphans(snaps: UnitSnapshot[], spawned: SpawnedUnit[]): UnitFacts[] {
+/** `mains`: the processes the supervisor spawned for units (a PID-namespace run's init too). */
+function orphans(mains: Map<number, string>): UnitFacts[] {
   const table = procTable();
-  const mains = new Set(snaps.map((u) => u.pid).filter((p): p is number => p !== null));
-  for (const c of spawned) mains.add(c.pid);
   const out: UnitFacts[] = [];
   for (const e of table) {
     if (e.ppid !== process.pid || mains.has(e.pid) || e.state === "Z") continue;

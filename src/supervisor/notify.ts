@@ -39,15 +39,15 @@ const procParent: ParentOf = (pid) => {
 };
 
 /**
- * May `sender` speak for the run whose main process is `main`? The main process itself; with
- * a PID namespace, the program under its init (the init's child); with `all`, any descendant
+ * May `sender` speak for the run whose main process is `main` (the program, also under a PID
+ * namespace's init)? The main process itself; with `all`, any descendant
  * still alive to be checked (a sender that already exited cannot be traced and is refused —
  * systemd-notify waits for its message to be read, BARRIER=1, so it is still there).
  */
-export function senderAllowed(sender: number, main: number | null, access: NotifyAccess, pidNamespace: boolean, parentOf: ParentOf): boolean {
+export function senderAllowed(sender: number, main: number | null, access: NotifyAccess, parentOf: ParentOf): boolean {
   if (main === null || sender <= 0) return false;
   if (sender === main) return true;
-  if (access === "main") return pidNamespace && parentOf(sender) === main;
+  if (access === "main") return false;
   let pid = sender;
   for (let i = 0; i < MAX_DEPTH; i++) {
     const parent = parentOf(pid);
@@ -62,8 +62,6 @@ export interface NotifyOptions {
   /** the service's user: the socket is theirs, mode 0600 (undefined: the supervisor's own) */
   owner?: { uid: number; gid: number };
   access: NotifyAccess;
-  /** the service runs in its own PID namespace (the main pid is its init) */
-  pidNamespace: boolean;
   /** a refused message, once per sender pid */
   refused: (text: string) => void;
   parentOf?: ParentOf;
@@ -110,8 +108,8 @@ export class NotifyChannel {
   }
 
   private allowed(m: NotifyMessage): boolean {
-    const { access, pidNamespace, parentOf = procParent } = this.opts;
-    if (senderAllowed(m.pid, this.main, access, pidNamespace, parentOf)) return true;
+    const { access, parentOf = procParent } = this.opts;
+    if (senderAllowed(m.pid, this.main, access, parentOf)) return true;
     if (!this.refusedPids.has(m.pid)) {
       this.refusedPids.add(m.pid);
       const who = access === "main" ? "its main process" : "its main process or one of its descendants";

@@ -41,7 +41,8 @@ export class StatePersister {
       if (u.pid !== null) {
         const start = this.startTime(u.pid);
         if (start !== null) {
-          pids[u.name] = { pid: u.pid, pgid: u.pid, start_time: start };
+          // a PID-namespace run's group is its init's: recovery ends the init and all under it
+          pids[u.name] = { pid: u.pid, pgid: u.pgid ?? u.pid, start_time: start };
           live.add(u.pid);
         }
       }

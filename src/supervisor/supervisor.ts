@@ -39,7 +39,10 @@ export const realClock: Clock = {
 export interface UnitSnapshot {
   name: string;
   state: UnitState;
+  /** the program's pid (with `isolation.pid`, the service under its namespace's init) */
   pid: number | null;
+  /** with `isolation.pid`: the init's process group, where stop signals go (else the pid's own) */
+  pgid?: number;
   /** ms since epoch when the current run started (null when not running) */
   started_at: number | null;
   /** ms since epoch of the last state change */
@@ -131,7 +134,6 @@ interface Instance {
 
 const DEFAULT_READY_MS = 100;
 /** <linux/sched.h>: the service gets its own PID namespace (its main pid is then its init) */
-const CLONE_NEWPID = 0x20000000;
 const STOP_POLL_MS = 50;
 
 export class Supervisor {
@@ -235,7 +237,8 @@ export class Supervisor {
     return {
       name: u.svc.name,
       state: m.state,
-      pid: u.child?.pid ?? null,
+      pid: u.child?.program ?? null,
+      ...(u.child && u.child.pid !== u.child.program ? { pgid: u.child.pid } : {}),
       started_at: u.child ? m.startedAt : null,
       since: m.since,
       restarts: m.restarts,
@@ -469,7 +472,7 @@ export class Supervisor {
       return;
     }
     this.adopt(u, r.instance);
-    this.dispatch(u, { type: "spawned", pid: r.instance.child.pid, at: this.clock.now() });
+    this.dispatch(u, { type: "spawned", pid: r.instance.child.program, at: this.clock.now() });
   }
 
   /** The instance becomes the unit's current run. */
@@ -506,7 +509,6 @@ export class Supervisor {
             // private to the service's user: no other user can even send
             owner: ctx.spec.uid !== undefined ? { uid: ctx.spec.uid, gid: ctx.spec.gid ?? -1 } : undefined,
             access: probe.access,
-            pidNamespace: ((ctx.spec.namespaces ?? 0) & CLONE_NEWPID) !== 0,
             refused: (text) => this.opts.report("warn", svc.name, text),
           })
         : { ok: false as const, reason: "notify socket: the supervisor was given no directory for it" };
@@ -535,7 +537,7 @@ export class Supervisor {
       return { ok: false, reason: r.error.message };
     }
     const child = r.child;
-    notify?.setMain(child.pid);
+    notify?.setMain(child.program);
     const tree = new ProcessTree(
       this.opts.scan,
       child.pid,
@@ -663,7 +665,7 @@ export class Supervisor {
       u.svc,
       event,
       outcome,
-      { pid: pid !== undefined ? pid : status?.pid || u.child?.pid || null, code: status?.code ?? null, signal: status?.signal ?? null },
+      { pid: pid !== undefined ? pid : status?.pid || u.child?.program || null, code: status?.code ?? null, signal: status?.signal ?? null },
       {
         platform: this.opts.platform,
         context: u.ctx,
@@ -822,9 +824,9 @@ export class Supervisor {
     const report = (level: Level, text: string) => this.opts.report(level, svc.name, `rolling deployment: ${text}`);
     const fail = async (why: string, inst: Instance | null): Promise<string> => {
       if (inst) await this.endInstance(inst, svc);
-      const serving = u.child ? ` (pid ${u.child.pid} keeps serving)` : "";
+      const serving = u.child ? ` (pid ${u.child.program} keeps serving)` : "";
       report("error", `${why}; the old instance stays${serving}`);
-      this.dispatch(u, { type: "deploy-failed", why, pid: inst?.child.pid ?? null });
+      this.dispatch(u, { type: "deploy-failed", why, pid: inst?.child.program ?? null });
       return why;
     };
     report("info", "started");
@@ -844,7 +846,7 @@ export class Supervisor {
     const started = this.startInstance(u, svc, built.ctx, built.main);
     if (!started.ok) return fail(`the new instance could not start: ${started.reason}`, null);
     const inst = started.instance;
-    report("info", `new instance pid ${inst.child.pid} started beside pid ${u.child?.pid ?? "?"}`);
+    report("info", `new instance pid ${inst.child.program} started beside pid ${u.child?.program ?? "?"}`);
     // every wait below ends early when the new instance exits or the operator stops the unit
     const gate = new AbortController();
     let ended: string | null = null;
@@ -860,7 +862,7 @@ export class Supervisor {
     if (why !== null || ended) return fail(ended ?? why!, inst);
     const unhealthy = await passHealthCheck(d.health_check!, { platform: this.opts.platform, exec: built.ctx }, gate.signal);
     if (unhealthy !== null || ended) return fail(ended ?? unhealthy!, inst);
-    report("info", `pid ${inst.child.pid} is healthy; both serve for grace_period ${d.grace_period} ms`);
+    report("info", `pid ${inst.child.program} is healthy; both serve for grace_period ${d.grace_period} ms`);
     if (d.grace_period > 0) await abortableDelay(this.clock, d.grace_period, gate.signal);
     if (ended) return fail(ended, inst);
     // the switch: the new instance is the unit's run from here; the old one is ended aside
@@ -869,10 +871,10 @@ export class Supervisor {
     this.clearTimers(u);
     u.svc = svc;
     this.adopt(u, inst);
-    this.dispatch(u, { type: "deployed", pid: inst.child.pid, at: inst.child.startedAt });
+    this.dispatch(u, { type: "deployed", pid: inst.child.program, at: inst.child.startedAt });
     if (old) {
       await this.endInstance(old, svc);
-      report("info", `old pid ${old.child.pid} stopped`);
+      report("info", `old pid ${old.child.program} stopped`);
     }
     return null;
   }

@@ -3,3 +3,9 @@ declare module "*.so" {
   const path: string;
   export default path;
 }
+
+// The static PID-namespace init (scripts/lib/compile.ts builds .build/sysg-init).
+declare module "*/sysg-init" {
+  const path: string;
+  export default path;
+}

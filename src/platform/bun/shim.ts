@@ -12,6 +12,7 @@ const MFD_CLOEXEC = 1;
 
 const symbols = {
   sysg_spawn: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  sysg_init_install: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   sysg_waitpid: { args: [FFIType.i32, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   sysg_kill: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   sysg_pipe: { args: [FFIType.ptr], returns: FFIType.i32 },

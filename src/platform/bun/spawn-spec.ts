@@ -25,7 +25,7 @@ const MAX_PASS_FDS = 1021;
 export const STEPS: readonly SpawnStep[] = [
   "fork", "signals", "session", "namespace", "limits", "nice", "affinity", "cgroup", "capabilities", "groups",
   "gid", "uid", "ambient", "no_new_privs", "stdio", "fds", "chdir", "umask", "exec", "userns",
-  "mounts", "lsm", "seccomp",
+  "mounts", "lsm", "seccomp", "init",
 ];
 
 /** Memory the struct points into. */

@@ -62,9 +62,8 @@ rootTest("it starts, serves, and /proc shows the sandbox", async () => {
   expect(await res.text()).toContain("Directory listing");
   const unit = JSON.parse(run(sb, ["status", "--json"]).stdout).units.find((u: { name: string }) => u.name === "web");
   expect(unit.state).toBe("running");
-  // with pid: true the reported pid may be the namespace's small init; the server is its child
-  const children = readFileSync(`/proc/${unit.pid}/task/${unit.pid}/children`, "utf8").trim().split(" ").filter(Boolean).map(Number);
-  const pid = readFileSync(`/proc/${unit.pid}/cmdline`, "utf8").includes("http.server") ? unit.pid : children[0]!;
+  // with pid: true too, the reported pid is the server's own (not its namespace's init)
+  const pid: number = unit.pid;
   expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).toContain("http.server");
   const s = procStatus(pid);
   expect([s.NoNewPrivs, s.Seccomp, s.Seccomp_filters]).toEqual(["1", "2", "1"]);

@@ -1,8 +1,11 @@
-// CLONE_NEWPID: the service runs under a tiny C init that is PID 1 of the new namespace,
-// forwards signals, reaps orphans and exits with the service's status. Needs root.
+// CLONE_NEWPID: the service runs under a tiny static init (ffi/init/init.c, exec'd from a sealed
+// memfd) that is PID 1 of the new namespace, forwards signals, reaps orphans and exits with the
+// service's status; the spawn reports the program's pid beside the init's. Needs root.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createBunPlatform } from "../../../src/platform/bun/index.ts";
+import { installInit } from "../../../src/platform/bun/init.ts";
 import type { SpawnSpec } from "../../../src/platform/types.ts";
 import { exited, spawnOk, spec, stat, status } from "../../integration/spawn/proc.ts";
 
@@ -139,4 +142,61 @@ rootTest("the service's stdout pipe reaches EOF when the service exits", async (
   expect(text).toBe("in-namespace 2\n");
   expect((await exited(platform, init)).code).toBe(0);
   running.delete(init);
+});
+
+rootTest("the spawn reports the program: the init's only child, running the program's command", async () => {
+  const out = platform.spawn(spec(["sleep", "30"], { namespaces: CLONE_NEWPID }));
+  if (!out.ok) throw new Error(out.message);
+  running.add(out.pid);
+  expect(out.program).not.toBe(out.pid);
+  expect(children(out.pid)).toEqual([out.program]);
+  // the announcement comes before exec: wait for the exec itself
+  await until("program exec'd", () => readFileSync(`/proc/${out.program}/cmdline`, "utf8") === "sleep\u000030\u0000");
+  expect(nspid(out.program)).toEqual([String(out.program), "2"]);
+});
+
+rootTest("PID 1 is the static init from the memfd, not a copy of the supervisor", async () => {
+  const init = start(["sleep", "30"]);
+  await until("init exec'd", () => readlinkSync(`/proc/${init}/exe`).startsWith("/memfd:sysg-init"));
+  expect(readFileSync(`/proc/${init}/comm`, "utf8")).toBe("sysg-init\n");
+  expect(readFileSync(`/proc/${init}/cmdline`, "utf8")).toBe("sysg-init\u00002\u0000");
+  const pss = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${init}/smaps_rollup`, "utf8"))![1]);
+  expect(pss).toBeLessThan(256);
+  // our memfd: sealed against writes and truncation, and close-on-exec
+  const memfds = readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith("/memfd:sysg-init");
+    } catch {
+      return false;
+    }
+  });
+  expect(memfds).toHaveLength(1);
+  const flags = Number.parseInt(/^flags:\s+(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${memfds[0]}`, "utf8"))![1]!, 8);
+  expect(flags & 0o2000000).toBe(0o2000000);
+  expect(() => writeFileSync(`/proc/self/fd/${memfds[0]}`, "x")).toThrow();
+});
+
+rootTest("an init that cannot be exec'd fails the spawn at step init, and nothing is left behind", async () => {
+  const marker = ["sleep", "31.4159"];
+  const mine = () =>
+    readdirSync("/proc")
+      .filter((e) => /^\d+$/.test(e))
+      .filter((e) => {
+        try {
+          return readFileSync(`/proc/${e}/cmdline`, "utf8") === `${marker.join("\u0000")}\u0000` && stat(Number(e))[3] !== "Z";
+        } catch {
+          return false;
+        }
+      });
+  expect(installInit(Buffer.from("not an executable\n"))).toBeGreaterThan(2);
+  try {
+    const out = platform.spawn(spec(marker, { namespaces: CLONE_NEWPID }));
+    expect(out).toMatchObject({ ok: false, step: "init", errno: 8 }); // ENOEXEC
+    if (!out.ok) expect(out.message).toContain("sysg-init");
+    await until("the forked service is gone with its namespace", () => mine().length === 0);
+  } finally {
+    expect(installInit(readFileSync(join(import.meta.dir, "../../../.build/sysg-init")))).toBeGreaterThan(2);
+  }
+  const init = start(["sleep", "30"]); // the real one again
+  await until("service started", () => children(init).length === 1);
 });

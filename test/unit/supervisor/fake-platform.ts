@@ -19,6 +19,10 @@ export interface FakeSpawn {
   command: string;
 }
 
+const CLONE_NEWPID = 0x20000000;
+/** A fake PID-namespace spawn's program pid = its init's pid + this. */
+export const PROGRAM_OFFSET = 50_000;
+
 export class FakePlatform implements Platform {
   readonly spawns: FakeSpawn[] = [];
   readonly kills: { pid: number; signal: string }[] = [];
@@ -44,7 +48,8 @@ export class FakePlatform implements Platform {
       const code = p.exitCode;
       queueMicrotask(() => this.end(pid, code, null));
     }
-    return { ok: true, pid };
+    // in a PID namespace the reaped child is the init, the program runs under it: a pid of its own
+    return { ok: true, pid, program: (spec.namespaces ?? 0) & CLONE_NEWPID ? pid + PROGRAM_OFFSET : pid };
   }
 
   /** Ends a live process as if it exited by itself. */

@@ -13,24 +13,19 @@ const parentOf = (pid: number) => parents.get(pid) ?? null;
 
 describe("senderAllowed", () => {
   test("main: the main process only", () => {
-    expect(senderAllowed(100, 100, "main", false, parentOf)).toBe(true);
-    expect(senderAllowed(101, 100, "main", false, parentOf)).toBe(false);
-  });
-
-  test("main in a PID namespace: the program under the init (its child) too, not a grandchild", () => {
-    expect(senderAllowed(101, 100, "main", true, parentOf)).toBe(true);
-    expect(senderAllowed(102, 100, "main", true, parentOf)).toBe(false);
+    expect(senderAllowed(100, 100, "main", parentOf)).toBe(true);
+    expect(senderAllowed(101, 100, "main", parentOf)).toBe(false);
   });
 
   test("all: the main process and its descendants, nobody else", () => {
-    expect([100, 101, 102].map((p) => senderAllowed(p, 100, "all", false, parentOf))).toEqual([true, true, true]);
-    expect([200, 300, 1, 50].map((p) => senderAllowed(p, 100, "all", false, parentOf))).toEqual([false, false, false, false]);
+    expect([100, 101, 102].map((p) => senderAllowed(p, 100, "all", parentOf))).toEqual([true, true, true]);
+    expect([200, 300, 1, 50].map((p) => senderAllowed(p, 100, "all", parentOf))).toEqual([false, false, false, false]);
   });
 
   test("a sender that already exited, no credentials, or no main process yet: refused", () => {
-    expect(senderAllowed(999, 100, "all", false, parentOf)).toBe(false);
-    expect(senderAllowed(-1, 100, "all", false, parentOf)).toBe(false);
-    expect(senderAllowed(100, null, "all", false, parentOf)).toBe(false);
+    expect(senderAllowed(999, 100, "all", parentOf)).toBe(false);
+    expect(senderAllowed(-1, 100, "all", parentOf)).toBe(false);
+    expect(senderAllowed(100, null, "all", parentOf)).toBe(false);
   });
 
   test("a cycle in a (racy) process table ends", () => {
@@ -38,6 +33,6 @@ describe("senderAllowed", () => {
       [7, 8],
       [8, 7],
     ]);
-    expect(senderAllowed(7, 100, "all", false, (p) => loop.get(p) ?? null)).toBe(false);
+    expect(senderAllowed(7, 100, "all", (p) => loop.get(p) ?? null)).toBe(false);
   });
 });

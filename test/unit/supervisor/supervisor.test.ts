@@ -3,7 +3,7 @@
 import type { ResolvedConfig } from "../../../src/config/resolved.ts";
 import { type PrivilegeHook, Supervisor, type UnitSnapshot } from "../../../src/supervisor/supervisor.ts";
 import { Fixture } from "../config/fixture.ts";
-import { FakePlatform, ManualClock, type Program, settle, waitFor } from "./fake-platform.ts";
+import { FakePlatform, ManualClock, PROGRAM_OFFSET, type Program, settle, waitFor } from "./fake-platform.ts";
 
 interface Harness {
   sup: Supervisor;
@@ -256,5 +256,38 @@ services:
     expect(built).toEqual(["web", "web"]);
     expect(h.platform.spawns.every((s) => s.spec.uid === 1234)).toBe(true);
     expect(h.platform.spawns.length).toBe(2);
+  });
+});
+
+describe("isolation.pid: the program runs under its namespace's init", () => {
+  const CLONE_NEWPID = 0x20000000;
+  const inPidNamespace: PrivilegeHook = (svc) => ({
+    ok: true,
+    context: { env: svc.env, cwd: svc.working_dir, spec: { namespaces: CLONE_NEWPID }, cgroupDir: null },
+    main: { extra: {}, env: {} },
+  });
+
+  test("status and SYSG_PID name the program; stop signals go to the init's group", async () => {
+    const config = await fx.good(`
+version: "1"
+services:
+  web:
+    command: serve
+    hooks:
+      on_start: { success: { command: "hook on_start.success" } }
+`);
+    const h = harness(config, programs, undefined, inPidNamespace);
+    h.sup.start();
+    await waitFor(() => h.sup.snapshot("web")?.state === "running", "web running");
+    const init = h.platform.spawns.find((s) => s.command === "serve")!.pid;
+    const program = init + PROGRAM_OFFSET;
+    expect(h.sup.snapshot("web")).toMatchObject({ pid: program, pgid: init });
+    await waitFor(() => h.platform.spawns.some((s) => s.command === "hook on_start.success"), "on_start hook");
+    const hook = h.platform.spawns.find((s) => s.command === "hook on_start.success")!;
+    expect(hook.spec.env).toContain(`SYSG_PID=${program}`);
+    expect(h.reports).toContain(`info web: started (pid ${program})`);
+    await h.sup.stop("web");
+    expect(h.platform.kills[0]).toEqual({ pid: -init, signal: "SIGTERM" });
+    await h.sup.shutdown();
   });
 });
