@@ -7,6 +7,7 @@ import { openSync, constants as fs } from "node:fs";
 import type { Platform } from "../platform/types.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { ensureDirs } from "../runtime/paths.ts";
+import { daemonEnv } from "../runtime/daemon-env.ts";
 
 export interface DaemonizeOptions {
   platform: Platform;
@@ -36,7 +37,7 @@ export async function daemonize(opts: DaemonizeOptions): Promise<DaemonizeOutcom
   const ready = platform.pipe();
   const spawned = platform.spawn({
     argv: [...self(), "start", ...opts.args, "--notify-fd", "3"],
-    env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+    env: daemonEnv(process.env),
     cwd: process.cwd(),
     stdin: -1,
     stdout: logFd,

@@ -7,6 +7,7 @@ import { homedir } from "node:os";
 import { isatty } from "node:tty";
 import { findConfig, formatErrors, loadConfig } from "../config/index.ts";
 import { callIpc } from "../ipc/client.ts";
+import { dropRuntimeEnv } from "../runtime/daemon-env.ts";
 import { supervisorStatus } from "../runtime/lock.ts";
 import { type RuntimePaths, runtimePaths } from "../runtime/paths.ts";
 import { captureListenFds } from "../privilege/socket-activation.ts";
@@ -57,6 +58,8 @@ export default defineCommand({
     // Started by systemd as Type=notify: this socket is ours alone (not for a --daemonize child).
     const notifySocket = process.env.NOTIFY_SOCKET;
     delete process.env.NOTIFY_SOCKET;
+    // the engine settings --daemonize started us with are not the services' (runtime/daemon-env.ts)
+    dropRuntimeEnv(process.env);
     const dropPrivileges = args["drop-privileges"] === true;
     const euid = process.geteuid?.() ?? 0;
     const home = process.env.HOME ?? homedir();
