@@ -167,3 +167,16 @@ export function alive(pid: number): boolean {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Polls `get` until it gives a truthy value, which it returns, or throws naming `what` once `ms`
+ *  passed: how a test waits for something to happen (a fixed sleep either wastes time or, on a
+ *  loaded machine, looks before it happened). */
+export async function until<T>(what: string, get: () => T | null | undefined | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}

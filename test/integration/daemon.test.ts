@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { type Sandbox, alive, ensureBuilt, run, sandbox, sleep, taggedPids } from "../helpers/sysg.ts";
+import { type Sandbox, alive, ensureBuilt, run, sandbox, taggedPids, until } from "../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 
@@ -70,9 +70,7 @@ describe("sysg start --daemonize", () => {
     const before = statusJson(sb).units.map((u) => u.pid!);
     const sup = supervisorPid(sb);
     process.kill(sup, "SIGKILL");
-    // wait for the supervisor to be gone, not for a fixed time
-    for (const end = Date.now() + 10_000; alive(sup) && Date.now() < end; ) await sleep(10);
-    expect(alive(sup)).toBe(false);
+    await until("the supervisor gone", () => !alive(sup));
     expect(before.length).toBe(2);
     expect(before.map(alive)).toEqual([true, true]); // the services outlived it
     const r = run(sb, ["start", "--daemonize", "-c", cfg]);
@@ -83,8 +81,7 @@ describe("sysg start --daemonize", () => {
     expect(after.map((u) => u.pid).some((p) => before.includes(p!))).toBe(false);
     expect(readFileSync(join(stateDir(sb), "logs", "supervisor.log"), "utf8")).toContain("did not shut down cleanly");
     expect(run(sb, ["stop"]).code).toBe(0);
-    await sleep(100);
-    expect(taggedPids(sb.tag)).toEqual([]);
+    await until("no process of the sandbox left", () => taggedPids(sb.tag).length === 0);
   });
 
   test("a slow restart (long stop_timeout) never blocks status", async () => {
@@ -95,7 +92,7 @@ describe("sysg start --daemonize", () => {
     );
     expect(run(sb, ["start", "--daemonize", "-c", cfg]).code).toBe(0);
     const restart = Bun.spawn([join(import.meta.dir, "../../dist/sysg"), "restart", "-s", "slow"], { env: sb.env, cwd: sb.dir });
-    await sleep(300);
+    await until("slow stopping", () => statusJson(sb).units.find((u) => u.name === "slow")?.state === "stopping");
     const t0 = Date.now();
     const st = run(sb, ["status", "--json"]);
     const took = Date.now() - t0;
@@ -156,15 +153,14 @@ describe("sysg start --daemonize", () => {
     sb = sandbox();
     const cfg = config(sb, `  leaver:\n    command: '(setsid sleep 300 &) ; exit 0'\n  keeper:\n    command: 'exec sleep 300'\n`);
     expect(run(sb, ["start", "--daemonize", "-c", cfg]).code).toBe(0);
-    await sleep(200);
+    type Row = { name: string; kind: string; pid: number };
+    const orphan = await until("the orphan in status --all", () => (JSON.parse(run(sb, ["status", "--json", "--all"]).stdout).units as Row[]).find((u) => u.kind === "orphaned"));
     const plain = statusJson(sb).units;
     expect(plain.some((u) => u.name.startsWith("sleep["))).toBe(false);
-    const all = JSON.parse(run(sb, ["status", "--json", "--all"]).stdout).units as { name: string; kind: string; pid: number }[];
-    const orphan = all.find((u) => u.kind === "orphaned");
     expect(orphan?.name).toMatch(/^sleep\[\d+\]$/);
     expect(alive(orphan!.pid)).toBe(true);
     expect(run(sb, ["stop"]).code).toBe(0);
-    await sleep(100);
-    expect(alive(orphan!.pid)).toBe(false); // zero survivors: adopted orphans end with the supervisor
+    // zero survivors: adopted orphans end with the supervisor
+    await until(`orphan ${orphan.pid} gone`, () => !alive(orphan.pid));
   });
 });

@@ -3,17 +3,11 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Sandbox, ensureBuilt, sandbox, sleep, spawnSysg, taggedPids } from "../helpers/sysg.ts";
+import { type Sandbox, ensureBuilt, sandbox, spawnSysg, taggedPids, until } from "../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
 afterEach(() => sb?.cleanup());
-
-async function until(check: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await sleep(25);
-  return check();
-}
 
 describe("hooks", () => {
   test("on_start.success, on_stop.error on a crash, on_restart, on_stop.success on stop — with SYSG_* and the service env", async () => {
@@ -41,10 +35,10 @@ services:
     const p = spawnSysg(sb, ["start", "-c", cfg]);
     const log = join(sb.dir, "hooks.log");
     const read = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
-    expect(await until(() => (read().match(/start-ok/g) ?? []).length >= 2)).toBe(true);
+    await until("two start-ok", () => (read().match(/start-ok/g) ?? []).length >= 2);
     p.signal("SIGTERM");
     expect(await p.exited).toBe(0);
-    expect(await until(() => read().includes("stop-ok"))).toBe(true);
+    await until("stop-ok", () => read().includes("stop-ok"));
     const text = read();
     expect(text).toMatch(/^start-ok svc=app ev=on_start\.success pid=\d+ code= sig= app=prod dir=.*\/work$/m);
     expect(text).toMatch(/^stop-error svc=app ev=on_stop\.error pid=\S* code=5 sig= app=prod/m);
@@ -71,9 +65,8 @@ services:
     );
     const p = spawnSysg(sb, ["start", "-c", cfg]);
     await p.waitFor(/hook on_start\.success timed out after 300 ms/);
-    await sleep(200);
     // only sysg and the service itself remain: both sleeps of the hook are gone
-    expect(taggedPids(sb.tag).length).toBe(2);
+    await until("the hook's processes gone", () => taggedPids(sb.tag).length === 2);
     expect(existsSync(marker)).toBe(false);
     p.signal("SIGINT");
     expect(await p.exited).toBe(0);

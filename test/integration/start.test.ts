@@ -2,7 +2,7 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Sandbox, alive, ensureBuilt, run, sandbox, sleep, spawnSysg, taggedPids } from "../helpers/sysg.ts";
+import { type Sandbox, alive, ensureBuilt, run, sandbox, sleep, spawnSysg, taggedPids, until } from "../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 
@@ -137,7 +137,12 @@ services:
     );
     const p = spawnSysg(sb, ["start", "-c", cfg, "--log-level", "debug"]);
     await p.waitFor(/other\s+\| other-up/);
-    await sleep(300);
+    // web is failed for its dependency without ever running
+    await until("web failed", () => {
+      const st = run(sb, ["status", "--json"]);
+      const web = st.stdout ? JSON.parse(st.stdout).units.find((u: { name: string }) => u.name === "web") : undefined;
+      return web?.state === "failed" && web.reason === "dependency 'db' failed";
+    });
     expect(p.output()).not.toContain("should-not-run");
     p.signal("SIGINT");
     expect(await p.exited).toBe(0);
@@ -154,8 +159,7 @@ services:
     const p = spawnSysg(sb, ["start", "-c", cfg]);
     const pid = Number((await p.waitFor(/slow: started \(pid (\d+)\)/))[1]);
     await p.waitFor(/readiness exec "false" did not pass within 300 ms/);
-    await sleep(100);
-    expect(alive(pid)).toBe(false);
+    await until(`pid ${pid} gone`, () => !alive(pid));
     p.signal("SIGINT");
     expect(await p.exited).toBe(0);
   });
@@ -215,8 +219,7 @@ services:
     );
     const p = spawnSysg(sb, ["start", "-c", cfg]);
     await p.waitFor(/forker\s+\| forked/);
-    await sleep(200);
-    expect(taggedPids(sb.tag).length).toBeGreaterThanOrEqual(4); // sysg, sh, 2 × sleep
+    await until("sysg, sh and both sleeps", () => taggedPids(sb.tag).length >= 4);
     p.signal("SIGTERM");
     expect(await p.exited).toBe(0);
     expect(await survivors(sb, p.pid)).toEqual([]);
@@ -247,7 +250,6 @@ services:
     await p.waitFor(/stubborn\s+\| trapped/);
     p.signal("SIGINT");
     await p.waitFor(/stopping all services/);
-    await sleep(200);
     p.signal("SIGINT");
     await p.waitFor(/killing every process now/);
     expect(await p.exited).toBe(0);
@@ -303,8 +305,7 @@ services:
     await p.waitFor(/gave up after 1 restart/);
     const children = [...p.output().matchAll(/crashy\s+\| child (\d+)/g)].map((m) => Number(m[1]));
     expect(children.length).toBe(2);
-    await sleep(200);
-    expect(children.filter(alive)).toEqual([]);
+    await until("both children gone", () => children.filter(alive).length === 0);
     p.signal("SIGINT");
     expect(await p.exited).toBe(0);
   });

@@ -65,14 +65,24 @@ describe.skipIf(why !== null)("sysg as PID 1", () => {
       `version: "1"
 services:
   app:
-    command: 'trap "echo got-usr1" USR1; (sh -c "sleep 0.2; exit 3" &); echo up; while true; do sleep 0.1; done'
+    command: 'trap "echo got-usr1" USR1; (sh -c "sleep 1; exit 3" &); echo up; while true; do sleep 0.1; done'
 `,
     );
     const { proc, init, output } = await startAsInit(sb, cfg);
     expect(init).toBeGreaterThan(0);
     expect(await waitFor(() => /app\s+\| up/.test(output()))).toBe(true);
-    // the orphaned subshell is re-parented to PID 1 (sysg) and reaped there: no zombie stays
-    await sleep(600);
+    // the orphaned subshell is re-parented to PID 1 (sysg), then exits and is reaped there: seen
+    // as init's child, then gone altogether (an unreaped one would stay, a zombie)
+    const isOrphan = (p: number) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "latin1") === "sh\0-c\0sleep 1; exit 3\0";
+      } catch {
+        return false;
+      }
+    };
+    expect(await waitFor(() => childrenOf(init).some(isOrphan))).toBe(true);
+    const orphan = childrenOf(init).find(isOrphan)!;
+    expect(await waitFor(() => stat(orphan) === null)).toBe(true);
     expect(childrenOf(init).filter((p) => stat(p)?.state === "Z")).toEqual([]);
     process.kill(init, "SIGUSR1");
     expect(await waitFor(() => output().includes("got-usr1"))).toBe(true);

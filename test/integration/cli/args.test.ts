@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Sandbox, SYSG, alive, ensureBuilt, run, sandbox, sleep } from "../../helpers/sysg.ts";
+import { type Sandbox, SYSG, alive, ensureBuilt, run, sandbox, until } from "../../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
@@ -39,14 +39,6 @@ function units(s: Sandbox): Record<string, { state: string; pid: number | null }
 
 function supervisorPid(s: Sandbox): number {
   return JSON.parse(readFileSync(join(stateDir(s), "sysg.pid"), "utf8")).pid;
-}
-
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe("positional forms do what they say", () => {

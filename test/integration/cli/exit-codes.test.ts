@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Sandbox, ensureBuilt, run, sandbox, sleep } from "../../helpers/sysg.ts";
+import { type Sandbox, ensureBuilt, run, sandbox } from "../../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
@@ -61,7 +61,6 @@ services:
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`another config, ${join(sb.dir, "systemg.yaml")}`);
     expect(r.stderr).toContain(`sysg reload ${join(sb.dir, "other.yaml")}`);
-    await sleep(200);
     expect(units(sb).map((u) => u.name)).toEqual(["a"]);
     // the same config again is not an error
     const same = run(sb, ["start"]);

@@ -4,7 +4,7 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SYSG, type Sandbox, alive, ensureBuilt, run, sandbox, sleep, spawnSysg } from "../../helpers/sysg.ts";
+import { SYSG, type Sandbox, alive, ensureBuilt, run, sandbox, spawnSysg, until } from "../../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
@@ -23,9 +23,12 @@ function startTime(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
 }
 
-/** A real process in its own group that carries the sandbox tag (cleanup kills it). */
-function service(s: Sandbox): number {
+/** A real process in its own group that carries the sandbox tag (cleanup kills it), once its
+ *  shell has started the sleep it waits for. */
+async function service(s: Sandbox): Promise<number> {
   const p = Bun.spawn(["setsid", "sh", "-c", "sleep 60 & wait"], { env: s.env, stdout: "ignore", stderr: "ignore" });
+  const children = () => readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, "latin1").trim();
+  await until(`pid ${p.pid}'s sleep`, () => children() !== "");
   return p.pid;
 }
 
@@ -47,8 +50,7 @@ describe("status without a supervisor", () => {
   test("from state files: exit 3 (not running); a live recorded process is orphaned; json is sysg.status.v1; nothing is written", async () => {
     sb = sandbox();
     const dir = stateDir(sb);
-    const pid = service(sb);
-    await sleep(100);
+    const pid = await service(sb);
     writeFileSync(join(dir, "pid.json"), JSON.stringify({ web: { pid, pgid: pid, start_time: startTime(pid) } }));
     const states = (db: string) =>
       writeFileSync(join(dir, "state.json"), JSON.stringify({ db: unit(db), web: unit("running", { restarts: 2 }) }));
@@ -119,9 +121,8 @@ describe("purge without a supervisor", () => {
   test("ends the service processes pid.json records (by start time) and removes the state dir", async () => {
     sb = sandbox();
     const dir = stateDir(sb);
-    const pid = service(sb);
-    const stranger = service(sb);
-    await sleep(100);
+    const pid = await service(sb);
+    const stranger = await service(sb);
     writeFileSync(
       join(dir, "pid.json"),
       JSON.stringify({
@@ -136,8 +137,7 @@ describe("purge without a supervisor", () => {
     expect(r.stdout).toContain("ended 1 service process left running");
     expect(r.stdout).toContain(`removed ${dir}`);
     expect(existsSync(dir)).toBe(false);
-    await sleep(100);
-    expect(alive(pid)).toBe(false);
+    await until(`pid ${pid} gone`, () => !alive(pid));
     expect(alive(stranger)).toBe(true);
     expect(run(sb, ["purge"]).stdout).toContain("nothing to purge");
   });

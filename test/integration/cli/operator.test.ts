@@ -3,7 +3,7 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Sandbox, alive, ensureBuilt, run, sandbox, sleep, spawnSysg, taggedPids } from "../../helpers/sysg.ts";
+import { type Sandbox, alive, ensureBuilt, run, sandbox, spawnSysg, taggedPids, until } from "../../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
@@ -30,14 +30,6 @@ function status(s: Sandbox, extra: string[] = []): { code: number | null; units:
   const r = run(s, ["status", "--json", ...extra]);
   const doc = JSON.parse(r.stdout);
   return { code: r.code, doc, order: doc.units.map((u: Unit) => u.name), units: Object.fromEntries(doc.units.map((u: Unit) => [u.name, u])) };
-}
-
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 const PAIR = `version: "1"
@@ -308,10 +300,12 @@ services:
 `,
       ),
     );
-    await sleep(2500);
-    const r = run(sb, ["inspect", "work", "--json"]);
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    // two 1 Hz samples with the whole tree in them
+    const doc = await until("two samples of work's three processes", () => {
+      const r = run(sb, ["inspect", "work", "--json"]);
+      const d = r.code === 0 ? JSON.parse(r.stdout) : null;
+      return d && d.samples.length >= 2 && d.processes.length === 3 && d;
+    });
     expect(doc.unit.name).toBe("work");
     expect(doc.samples.length).toBeGreaterThanOrEqual(2);
     expect(doc.samples.at(-1).rss).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
 // prints the table once with no escape codes.
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { SYSG, type Sandbox, ensureBuilt, run, sandbox, sleep } from "../../helpers/sysg.ts";
+import { SYSG, type Sandbox, ensureBuilt, run, sandbox, until } from "../../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
@@ -24,16 +24,6 @@ services:
   beta:
     command: 'i=0; while true; do i=$((i+1)); echo "beta tick $i"; sleep 0.2; done'
 `;
-
-async function until<T>(what: string, f: () => T | null | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function status(): { units: { name: string; state: string; pid: number | null; restarts: number }[] } {
   return JSON.parse(run(sb, ["status", "--json"]).stdout);

@@ -138,10 +138,11 @@ describe("a every-second cron job", () => {
     expect(file.tick!.runs).toHaveLength(CRON_HISTORY);
     const inspected = inspect(sb, "tick").cron_history!;
     const done = file.tick!.runs.filter((x) => x.duration !== null);
-    for (const x of done) {
-      const same = inspected.find((y) => y.started_at === x.start);
-      if (same) expect(same.duration).toBe(x.duration! / 1000);
-    }
+    // the same runs seen both ways (a run or two may have moved on between the two reads)
+    const pairs = done.flatMap((x) => inspected.filter((y) => y.started_at === x.start).map((y) => [x, y] as const));
+    expect(pairs.length).toBeGreaterThanOrEqual(done.length - 2);
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const [x, y] of pairs) expect(y.duration).toBe(x.duration! / 1000);
   });
 });
 
@@ -209,6 +210,8 @@ describe("sysg stop, then start again", () => {
     await until(() => taggedPids(sb.tag).length === 0, 5000);
     expect(taggedPids(sb.tag)).toEqual([]);
     const after = cronState(sb);
+    // the every-second jobs have runs to check (the loop below is not over an empty state)
+    for (const name of ["tick", "slow", "bad"]) expect(after[name]?.runs.length).toBeGreaterThan(0);
     for (const job of Object.values(after)) {
       expect(job.next_run).toBeNull();
       // every run has ended (the slow one by the stop's SIGTERM)
@@ -240,7 +243,10 @@ describe("reload", () => {
       rb.write("sysg.yaml", yaml("touch far2.ran", "0 0 1 1 *", `  added:\n    command: 'touch added.ran'\n    cron: { expression: "0 0 1 ${farMonth} *" }\n`));
       const r = run(rb, ["reload", "-c", file]);
       expect(r.code).toBe(0);
-      await sleep(300);
+      // every job settles waiting for its schedule (one that ran at reload would show it)
+      const waiting = (st: StatusResult) =>
+        ["far", "added", "tick"].every((name) => unit(st, name)?.state === "stopped" && unit(st, name)?.reason === "waiting for its schedule");
+      await until(() => waiting(status(rb)), 10_000);
       const st = status(rb);
       for (const name of ["far", "added", "tick"]) {
         expect(unit(st, name).state).toBe("stopped");

@@ -6,6 +6,7 @@ import type { Connector } from "../../../src/platform/types.ts";
 import { MAX_REQUEST_BYTES } from "../../../src/ipc/constants.ts";
 import { nodeConnector } from "../../../src/ipc/node-connect.ts";
 import { bunConnector } from "../../../src/platform/bun/ipc-connect.ts";
+import { until } from "../../helpers/sysg.ts";
 import { startServer, type TestServer } from "./harness.ts";
 
 let current: TestServer | null = null;
@@ -89,7 +90,8 @@ describe.each([
     const c = await connectIpc(current.path, { connector });
     if (!c.ok) throw new Error(c.error.message);
     const pending = c.client.request("restart", { service: "slow" });
-    await Bun.sleep(50);
+    const server = current;
+    await until("the request in the server's hands", () => server.running === 1);
     await current.server.close();
     const reply = await pending;
     expect(!reply.ok && reply.error.code).toBe("disconnected");

@@ -45,6 +45,8 @@ export interface TestServer {
   errors: string[];
   /** the most handler calls that ever ran at the same time */
   maxRunning: number;
+  /** handler calls running now */
+  running: number;
   cleanup(): Promise<void>;
 }
 
@@ -53,14 +55,13 @@ export async function startServer(over: Partial<IpcServerOptions> = {}): Promise
   const path = join(dir, "control.sock");
   const peers: (PeerCred | null)[] = [];
   const errors: string[] = [];
-  let running = 0;
   const handler = async (req: Parameters<IpcServerOptions["handler"]>[0], peer: PeerCred | null): Promise<HandlerReply> => {
-    running++;
-    t.maxRunning = Math.max(t.maxRunning, running);
+    t.running++;
+    t.maxRunning = Math.max(t.maxRunning, t.running);
     try {
       return await handle(req, peer);
     } finally {
-      running--;
+      t.running--;
     }
   };
   const handle = async (req: Parameters<IpcServerOptions["handler"]>[0], peer: PeerCred | null): Promise<HandlerReply> => {
@@ -103,6 +104,7 @@ export async function startServer(over: Partial<IpcServerOptions> = {}): Promise
     peers,
     errors,
     maxRunning: 0,
+    running: 0,
     cleanup: async () => {
       await r.server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { callIpc, connectIpc } from "../../../src/ipc/client.ts";
 import { MAX_REQUEST_BYTES } from "../../../src/ipc/constants.ts";
 import { ErrorResponse, OkResponse, StatusResult } from "../../../src/ipc/protocol.ts";
 import { createIpcServer, MAX_IN_FLIGHT } from "../../../src/ipc/server.ts";
+import { until } from "../../helpers/sysg.ts";
 import { RawConn, req, SLOW_MS, startServer, type TestServer } from "./harness.ts";
 
 let current: TestServer | null = null;
@@ -260,8 +261,14 @@ describe("bad input", () => {
     let batch = "";
     for (let i = 1; i <= n; i++) batch += req(i, "status");
     c.send(batch);
-    await Bun.sleep(500);
-    const servedWhileStalled = s.peers.length;
+    // served until the stalled socket pushes back: wait for the count to stop growing (300 ms
+    // unchanged), so a slow machine cannot pass by having served little yet
+    let servedWhileStalled = -1;
+    for (let stable = 0, end = Date.now() + 15_000; stable < 6 && Date.now() < end; await Bun.sleep(50)) {
+      stable = s.peers.length === servedWhileStalled ? stable + 1 : 0;
+      servedWhileStalled = s.peers.length;
+    }
+    expect(servedWhileStalled).toBeGreaterThan(0);
     // kernel socket buffers plus MAX_IN_FLIGHT answers: a few hundred ~700-byte answers
     expect(servedWhileStalled).toBeLessThan(2000);
     c.socket.resume();
@@ -296,7 +303,8 @@ describe("connections", () => {
     const deadline = Date.now() + 5000;
     while (s.server.connections > 0 && Date.now() < deadline) await Bun.sleep(20);
     expect(s.server.connections).toBe(0);
-    await Bun.sleep(300); // the dropped restarts finish and answer into closed sockets
+    // the dropped restarts finish and answer into closed sockets
+    await until("the dropped restarts finished", () => s.running === 0);
     expect((await callIpc(s.path, "ping", {})).ok).toBe(true);
     expect(s.errors).toEqual([]);
   });

@@ -6,7 +6,7 @@
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Sandbox, alive, ensureBuilt, run, sandbox, sleep } from "../../helpers/sysg.ts";
+import { type Sandbox, alive, ensureBuilt, run, sandbox, until } from "../../helpers/sysg.ts";
 
 beforeAll(() => ensureBuilt());
 let sb: Sandbox;
@@ -24,16 +24,6 @@ interface Unit {
 }
 const unit = (name: string): Unit => JSON.parse(run(sb, ["status", "--json"]).stdout).units.find((u: Unit) => u.name === name);
 const read = (p: string) => (existsSync(p) ? readFileSync(p, "utf8") : "");
-
-async function until<T>(what: string, get: () => T | null | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe("on_restart", () => {
   test("success after the new run is ready, SYSG_PID = the new pid; the crashed pid is only the exit's", async () => {

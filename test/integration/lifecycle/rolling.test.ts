@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { type Sandbox, SYSG, alive, ensureBuilt, run, sandbox, sleep } from "../../helpers/sysg.ts";
+import { type Sandbox, SYSG, alive, ensureBuilt, run, sandbox, until } from "../../helpers/sysg.ts";
 
 const PY = "/usr/bin/python3";
 const hasPython = existsSync(PY);
@@ -99,16 +99,6 @@ services:
 `;
 }
 
-async function until<T>(what: string, get: () => T | null | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; sysg output:\n${out}`);
-    await sleep(25);
-  }
-}
-
 /** sysg without blocking this process (spawnSync would freeze the poller mid-request). */
 async function runAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = Bun.spawn([SYSG, ...args], { cwd: sb.dir, env: sb.env, stdout: "pipe", stderr: "pipe" });
@@ -150,6 +140,9 @@ function poller() {
     }
   })();
   return {
+    /** answers so far, and the distinct bodies they carried */
+    ok: () => ok,
+    served,
     async stop() {
       running = false;
       await done;
@@ -198,9 +191,9 @@ describe("rolling deployment", () => {
     const old = unit();
     expect(old.state).toBe("running");
     const p = poller();
-    await sleep(200);
+    await until("answers before the restart", () => p.ok() >= 3);
     const r = await runAsync(["restart", "-s", "web"]);
-    await sleep(200);
+    await until("an answer of the new instance", () => p.served.size >= 2);
     const polled = await p.stop();
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -224,9 +217,9 @@ describe("rolling deployment", () => {
     const old = unit();
     writeFileSync(join(sb.dir, "web.yaml"), config("v2", port));
     const p = poller();
-    await sleep(200);
+    await until("answers before the reload", () => p.ok() >= 3);
     const r = await runAsync(["reload"]);
-    await sleep(200);
+    await until("an answer of v2", () => [...p.served].some((b) => b.startsWith("v2 ")));
     const polled = await p.stop();
     expect(r.code).toBe(0);
     expect(polled.failed).toBe(0);
@@ -241,7 +234,7 @@ describe("rolling deployment", () => {
     const old = unit();
     writeFileSync(broken(), "");
     const p = poller();
-    await sleep(200);
+    await until("answers before the restart", () => p.ok() >= 3);
     const r = await runAsync(["restart", "-s", "web"]);
     const polled = await p.stop();
     rmSync(broken());

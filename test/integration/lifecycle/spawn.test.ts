@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Sandbox, SYSG, alive, ensureBuilt, run, sandbox, sleep } from "../../helpers/sysg.ts";
+import { type Sandbox, SYSG, alive, ensureBuilt, run, sandbox, until } from "../../helpers/sysg.ts";
 
 let sb: Sandbox;
 interface Unit {
@@ -18,16 +18,6 @@ interface Unit {
 const status = (): Unit[] => JSON.parse(run(sb, ["status", "--json"]).stdout).units;
 const unit = (name: string) => status().find((u) => u.name === name);
 const log = (name: string) => readFileSync(join(sb.home, ".local", "share", "systemg", "logs", `${name}_stdout.log`), "utf8");
-
-async function until<T>(what: string, get: () => T | null | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 beforeAll(() => {
   ensureBuilt();
@@ -170,8 +160,9 @@ describe("sysg spawn after a SIGKILLed supervisor", () => {
       expect(alive(child)).toBe(true);
       const state = join(s2.home, ".local", "share", "systemg");
       await until("child in pid.json", () => readFileSync(join(state, "pid.json"), "utf8").includes("web/child-1"));
-      process.kill(JSON.parse(readFileSync(join(state, "sysg.pid"), "utf8")).pid, "SIGKILL");
-      await sleep(200);
+      const sup = JSON.parse(readFileSync(join(state, "sysg.pid"), "utf8")).pid;
+      process.kill(sup, "SIGKILL");
+      await until("the supervisor gone", () => !alive(sup));
       expect(alive(child)).toBe(true); // nothing stops it but the next supervisor
       expect(run(s2, ["start", "--daemonize", "-c", cfg], { timeout: 30_000 }).code).toBe(0);
       await until("child stopped by the next start", () => !alive(child));

@@ -60,6 +60,7 @@ describe("renderTable", () => {
   });
   test("shrinks the widest shrinkable column to fit, marking the cut", () => {
     const lines = renderTable(cols, [["a-very-long-service-name", "1", "a note that is long too"]], 30);
+    expect(lines).toHaveLength(2);
     for (const l of lines) expect(visibleLength(l)).toBeLessThanOrEqual(30);
     expect(lines[1]).toContain("…");
   });

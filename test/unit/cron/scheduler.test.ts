@@ -52,6 +52,10 @@ function setup(units: Record<string, { expression: string; timezone: string }>) 
 
 const EVERY_SECOND = { expression: "*/1 * * * * *", timezone: "UTC" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `cond` (bounded: the assertions after it fail when it never came true). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await sleep(25);
+}
 /** Waits until `n` runs were asked for (bounded, so a broken scheduler fails the test). */
 async function runs(h: { calls: Call[] }, n: number): Promise<void> {
   for (let i = 0; i < 60 && h.calls.length < n; i++) await sleep(50);
@@ -76,7 +80,7 @@ describe("CronScheduler", () => {
 
       const endAt = Date.now() + 10;
       h.calls[0]!.end({ code: 0, signal: null, at: endAt });
-      await sleep(20);
+      await until(() => sched.history("job")[0]?.ended_at !== null);
       const [run] = sched.history("job");
       expect(run!.code).toBe(0);
       expect(run!.overlap).toBe(false);
@@ -150,9 +154,11 @@ describe("CronScheduler", () => {
     sched.stop();
     expect(file().job!.next_run).toBeNull();
     h.calls[0]!.end({ code: null, signal: "SIGTERM", at: Date.now() });
+    await until(() => file().job!.runs[0]!.signal === "SIGTERM");
+    expect(file().job!.runs[0]!.signal).toBe("SIGTERM");
+    // absence needs a window: past the next whole second, when a live timer would have fired
     await sleep(1300);
     expect(h.calls).toHaveLength(1);
-    expect(file().job!.runs[0]!.signal).toBe("SIGTERM");
   });
 
   test("sync follows a reload: a changed job keeps its history, removed jobs go, added ones are scheduled", async () => {
