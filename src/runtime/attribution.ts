@@ -62,19 +62,31 @@ export function readMark(pid: number): string | null {
 /**
  * Marks read once per process (pid + start time), for the supervisor's tree walks: a walk only
  * asks about processes re-parented to the supervisor, and each is read once in its life.
+ * Entries of processes gone from the latest scan are dropped (`retain`): under a crash loop
+ * every run is a new process, and a cache that only forgot at a size cap grew the resident
+ * daemon's heap for as long as it took to fill.
  */
 export class MarkCache {
-  private readonly cache = new Map<string, string | null>();
+  private readonly cache = new Map<number, { startTime: number; mark: string | null }>();
 
   of(e: { pid: number; startTime: number }): string | null {
-    const key = `${e.pid}:${e.startTime}`;
-    let v = this.cache.get(key);
-    if (v === undefined) {
-      v = readMark(e.pid);
-      if (this.cache.size >= 4096) this.cache.clear(); // bounded: re-reading is cheap
-      this.cache.set(key, v);
-    }
-    return v;
+    const hit = this.cache.get(e.pid);
+    if (hit && hit.startTime === e.startTime) return hit.mark;
+    const mark = readMark(e.pid);
+    this.cache.set(e.pid, { startTime: e.startTime, mark });
+    return mark;
+  }
+
+  /** Keeps only the processes of `table` (a scan that holds at least every child of the supervisor). */
+  retain(table: { pid: number }[]): void {
+    if (this.cache.size === 0) return;
+    const live = new Set<number>();
+    for (const e of table) live.add(e.pid);
+    for (const pid of this.cache.keys()) if (!live.has(pid)) this.cache.delete(pid);
+  }
+
+  get size(): number {
+    return this.cache.size;
   }
 }
 

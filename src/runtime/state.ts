@@ -99,8 +99,14 @@ export function removeTempFiles(dir: string): number {
   return n;
 }
 
-/** Replaces `path` with `data` atomically and durably; the file gets `mode` whatever the umask. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode: number): Result<void> {
+/**
+ * Replaces `path` with `data` atomically and durably; the file gets `mode` whatever the umask.
+ * `durable: false` leaves out the two fsyncs: the rename is still atomic for every process (a
+ * reader, the next supervisor after a SIGKILL), only a power loss may undo it. For files
+ * rewritten many times a second, where each fsync on a busy disk held the event loop for
+ * milliseconds to tens of them.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode: number, durable = true): Result<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${++tempSeq}.tmp`);
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -109,7 +115,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode: n
     fd = openSync(temp, "wx", mode);
     fchmodSync(fd, mode);
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = -1;
     renameSync(temp, path);
@@ -122,11 +128,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode: n
     }
     return { ok: false, error: ioError(path, "cannot write", err) };
   }
-  return syncDir(dir);
+  return durable ? syncDir(dir) : { ok: true, value: undefined };
 }
 
-export function writeJsonAtomic(path: string, value: unknown, mode: number): Result<void> {
-  return writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode);
+export function writeJsonAtomic(path: string, value: unknown, mode: number, durable = true): Result<void> {
+  return writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode, durable);
 }
 
 /** fsync of the directory makes the rename itself survive a crash. */

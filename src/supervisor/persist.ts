@@ -1,6 +1,9 @@
 // Writes state.json and pid.json from the supervisor's snapshots. Changes are coalesced (one
 // write per burst of state changes) and every write is atomic, so a reader — or the next
-// supervisor after a SIGKILL — always sees a whole, recent file.
+// supervisor after a SIGKILL — always sees a whole, recent file. The writes that follow state
+// changes skip the fsyncs (a crash storm changes states many times a second, and each fsync on
+// a busy disk held the event loop for up to tens of ms; a power loss ends every service
+// anyway); flush() — when start-up settled, at shutdown — writes durably.
 import { readStat } from "../runtime/proc.ts";
 import type { RuntimePaths } from "../runtime/paths.ts";
 import { type PidFile, type StateFile, writeJsonAtomic } from "../runtime/state.ts";
@@ -18,13 +21,17 @@ export class StatePersister {
     private readonly onError: (message: string) => void,
   ) {}
 
-  /** A state changed: write soon. */
+  /** A state changed: write soon (atomically, not durably). */
   changed(): void {
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), COALESCE_MS);
+    if (!this.timer) this.timer = setTimeout(() => this.write(false), COALESCE_MS);
   }
 
-  /** Writes both files now. */
+  /** Writes both files now, durably. */
   flush(): void {
+    this.write(true);
+  }
+
+  private write(durable: boolean): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const state: StateFile = {};
@@ -52,7 +59,7 @@ export class StatePersister {
       [this.paths.stateJson, state],
       [this.paths.pidJson, pids],
     ] as const) {
-      const r = writeJsonAtomic(path, value, this.paths.fileMode);
+      const r = writeJsonAtomic(path, value, this.paths.fileMode, durable);
       if (!r.ok) this.onError(r.error.message);
     }
   }

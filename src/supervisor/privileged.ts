@@ -102,3 +102,26 @@ function ensureMaskFile(): string | null {
     return `inaccessible_paths: cannot create ${MASK_FILE}: ${e instanceof Error ? e.message : String(e)}`;
   }
 }
+
+/**
+ * Runs without a cgroup of their own join the services' share of the supervisor's pids limit
+ * (privilege/pids-reserve.ts), so a service that forks without bound cannot take the tasks the
+ * supervisor needs. Never killed as a unit's cgroup: `cgroupDir` stays null (it is shared).
+ */
+export function withPidsReserve(hook: PrivilegeHook | undefined, reserve: { dir: string } | null): PrivilegeHook | undefined {
+  if (!hook || !reserve) return hook;
+  return (svc) => {
+    const r = hook(svc);
+    if (!r.ok || r.context.attach) return r;
+    r.context.attach = () => {
+      try {
+        const fd = openSync(reserve.dir, fs.O_RDONLY | fs.O_DIRECTORY);
+        return { extra: { cgroupFd: fd }, release: () => closeSync(fd) };
+      } catch {
+        // the directory went away (removed by hand): the run stays in the supervisor's cgroup
+        return { extra: {}, release: () => {} };
+      }
+    };
+    return r;
+  };
+}

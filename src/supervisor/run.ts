@@ -19,6 +19,8 @@ import { chunkSink } from "./child.ts";
 import { handleRequest } from "./control.ts";
 import { History } from "./history.ts";
 import { StatePersister } from "./persist.ts";
+import { withPidsReserve } from "./privileged.ts";
+import { reservePids } from "../privilege/pids-reserve.ts";
 import { stopAdopted, stopRecordedServices } from "./recover.ts";
 import type { Level } from "../model/log-level.ts";
 import { type PrivilegeHook, Supervisor, type UnitSnapshot } from "./supervisor.ts";
@@ -165,6 +167,23 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     of: (e: { pid: number; startTime: number }) => marks.of(e),
   };
 
+  // under a finite pids limit of its own, the supervisor keeps a share of it (privilege/pids-reserve.ts)
+  const reserved = process.getuid?.() === 0 ? reservePids() : { ok: null };
+  const pidsReserve = reserved.ok === true ? reserved.reserve : null;
+  if (reserved.ok === false) report("warn", null, `${reserved.reason}; a service that forks without bound can take the supervisor's tasks`);
+  if (pidsReserve) {
+    report("info", null, `pids: this cgroup allows ${pidsReserve.limit} tasks; services without a cgroup of their own share ${pidsReserve.servicesMax} of them (${pidsReserve.dir}), the rest stay for the supervisor`);
+  }
+
+  // The /proc reading for each tree walk of a stop or a sweep: as subreaper (or PID 1) every
+  // process a unit owns descends from us, so our descendants by children links suffice; else
+  // the whole table. (A crash storm sweeps many runs a second: reading a busy host's 1,000
+  // processes for each held the event loop for tens of ms.)
+  function ownTable(): ProcStat[] {
+    if (!ownsDescendants) return liveProcesses();
+    return descendantTable(process.pid, sup.memberPids()).filter((e) => e.state !== "Z" && e.state !== "X");
+  }
+
   const history = new History();
   let persister: StatePersister | null = null;
   let exitCode = 0;
@@ -176,7 +195,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   const sup = new Supervisor({
     platform,
     config,
-    scan: liveProcesses,
+    scan: () => ownTable(),
     sink: (svc, stream, onLine) => serviceLog(svc.name, serviceLogPath(paths.logDir, svc.name, stream), { ...svc.logs, onLine: onLine ?? undefined }) ?? discard,
     echo: terminal ? (service, _stream, line) => terminal.line(service, line) : undefined,
     onState: (u) => {
@@ -190,7 +209,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
       exitCode = code;
       shutdown();
     },
-    privilege: opts.privilege?.((service, text) => report("warn", service, text)),
+    privilege: withPidsReserve(opts.privilege?.((service, text) => report("warn", service, text)), pidsReserve),
     only: opts.only,
     notifyDir: paths.stateDir,
     attribution,
@@ -321,6 +340,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
     for (const n of sampledChildren) if (!now.has(n)) history.forget(n);
     sampledChildren = now;
     sup.refreshTrees(table);
+    marks.retain(table);
   }, SAMPLE_MS);
 
   report("info", null, `supervising ${config.order.length} service(s) from ${config.path} (pid ${process.pid})`);
@@ -351,6 +371,7 @@ export async function runSupervisor(opts: RunOptions): Promise<number> {
   terminal?.flush();
   systemd?.close();
   lock.value.release();
+  pidsReserve?.release();
   platform.shutdown();
   return exitCode;
 }

@@ -105,7 +105,7 @@ interface Unit {
   /** the supervisor is ending the current run (end-run effect): resolves once its tree is gone */
   ending: Promise<void> | null;
   /** kills what is left of an exited run's tree (needs a /proc scan, so it runs soon, not now) */
-  sweep: (() => void) | null;
+  sweep: ((table: ProcEntry[]) => void) | null;
   /** the first attempt has settled (for `start --daemonize`) */
   firstSettled: boolean;
   /** the current run's execution context: its main process, skip command, probes and hooks start from it */
@@ -135,6 +135,10 @@ interface Instance {
 const DEFAULT_READY_MS = 100;
 /** <linux/sched.h>: the service gets its own PID namespace (its main pid is then its init) */
 const STOP_POLL_MS = 50;
+/** the most a turn of the event loop spends on restarts that fell due (see restartSoon) */
+const RESTART_SLICE_MS = 8;
+/** sweeps after failed runs wait this long, so the runs ending meanwhile share one /proc scan */
+const SWEEP_BATCH_MS = 50;
 
 export class Supervisor {
   private units = new Map<string, Unit>();
@@ -147,6 +151,10 @@ export class Supervisor {
   private applying = false;
   /** hooks still running: shutdown waits for them (each is bounded by its own timeout) */
   private readonly hooksRunning = new Set<Promise<void>>();
+  /** units whose backoff elapsed, waiting for their slice (restartSoon) */
+  private restartsDue: { u: Unit; gen: number }[] = [];
+  /** sweeps waiting for the next shared scan */
+  private sweeps: ((table: ProcEntry[]) => void)[] = [];
   private readonly clock: Clock;
   /** dynamic children (`sysg spawn`), stopped when their parent's run ends */
   private readonly children: SpawnedChildren;
@@ -334,15 +342,25 @@ export class Supervisor {
       case "sweep": {
         const sweep = u.sweep;
         u.sweep = null;
-        // a /proc scan: after what this event launches, never before it
-        if (sweep) this.clock.setTimeout(sweep, 0);
+        if (!sweep) return;
+        // a /proc scan: after what this event launches, never before it, and one scan for all
+        // the sweeps that fall due meanwhile (a crash storm ends many runs a second)
+        this.sweeps.push(sweep);
+        if (this.sweeps.length === 1) {
+          this.clock.setTimeout(() => {
+            const due = this.sweeps;
+            this.sweeps = [];
+            const table = this.opts.scan();
+            for (const s of due) s(table);
+          }, SWEEP_BATCH_MS);
+        }
         return;
       }
       case "backoff": {
         const gen = u.gen;
         u.timer = this.clock.setTimeout(() => {
           u.timer = null;
-          if (u.gen === gen) this.dispatch(u, { type: "backoff-elapsed" });
+          if (u.gen === gen) this.restartSoon(u, gen);
         }, e.ms);
         return;
       }
@@ -350,6 +368,27 @@ export class Supervisor {
         this.opts.onCritical?.(u.svc.name, e.code);
         return;
     }
+  }
+
+  /**
+   * Restarts whose backoff elapsed run in slices of at most RESTART_SLICE_MS, each slice in its
+   * own turn of the event loop: a spawn holds the loop until the child has exec'd (a few ms on
+   * a loaded machine), and 100 crash-looping services falling due together held it for
+   * hundreds of ms — every `status` waited that long. Between slices requests are answered.
+   */
+  private restartSoon(u: Unit, gen: number): void {
+    this.restartsDue.push({ u, gen });
+    if (this.restartsDue.length === 1) this.clock.setTimeout(() => this.restartSlice(), 0);
+  }
+
+  private restartSlice(): void {
+    const start = performance.now();
+    while (this.restartsDue.length > 0 && performance.now() - start < RESTART_SLICE_MS) {
+      const { u, gen } = this.restartsDue.shift()!;
+      // a stop, reload or another event meanwhile moved the unit on (it bumps gen)
+      if (u.gen === gen) this.dispatch(u, { type: "backoff-elapsed" });
+    }
+    if (this.restartsDue.length > 0) this.clock.setTimeout(() => this.restartSlice(), 0);
   }
 
   private wakeSettledWaiters(): void {
@@ -632,8 +671,8 @@ export class Supervisor {
     const tree = u.tree;
     if (!tree) return;
     this.opts.platform.kill(-tree.pgid, "SIGKILL");
-    u.sweep = () => {
-      tree.signalAll(this.opts.platform, "SIGKILL");
+    u.sweep = (table) => {
+      tree.signalAll(this.opts.platform, "SIGKILL", table);
     };
   }
 

@@ -73,10 +73,10 @@ export class ProcessTree {
     return this.members.keys();
   }
 
-  /** Signals every live member (after a fresh scan); returns how many were signalled. */
-  signalAll(platform: Platform, signal: string): number {
+  /** Signals every live member (after a fresh scan, or `table`); returns how many were signalled. */
+  signalAll(platform: Platform, signal: string, table?: ProcEntry[]): number {
     let n = 0;
-    for (const e of this.refresh()) if (platform.kill(e.pid, signal)) n++;
+    for (const e of this.refresh(table)) if (platform.kill(e.pid, signal)) n++;
     return n;
   }
 }

@@ -1,4 +1,4 @@
-import { formatMark, parseMark, readMark, stateDirId } from "../../../src/runtime/attribution.ts";
+import { MarkCache, formatMark, parseMark, readMark, stateDirId } from "../../../src/runtime/attribution.ts";
 
 describe("SYSG_UNIT marks", () => {
   const id = stateDirId("/home/u/.local/share/systemg");
@@ -20,5 +20,23 @@ describe("SYSG_UNIT marks", () => {
   test("a process without the mark has none; a missing process has none", () => {
     expect(readMark(process.pid)).toBe(process.env.SYSG_UNIT ?? null);
     expect(readMark(2 ** 22 + 1)).toBeNull();
+  });
+});
+
+describe("MarkCache", () => {
+  test("holds only the processes of the latest scan (a crash loop's runs do not pile up)", () => {
+    const marks = new MarkCache();
+    // 5,000 short-lived processes, as a crash-looping service leaves behind, then a scan in which only we live
+    for (let pid = 2 ** 22 + 1; pid <= 2 ** 22 + 5000; pid++) expect(marks.of({ pid, startTime: 1 })).toBeNull();
+    expect(marks.of({ pid: process.pid, startTime: 7 })).toBe(process.env.SYSG_UNIT ?? null);
+    expect(marks.size).toBe(5001);
+    marks.retain([{ pid: process.pid }]);
+    expect(marks.size).toBe(1);
+  });
+  test("a reused pid (another start time) is read again", () => {
+    const marks = new MarkCache();
+    expect(marks.of({ pid: process.pid, startTime: 1 })).toBe(process.env.SYSG_UNIT ?? null);
+    expect(marks.of({ pid: process.pid, startTime: 2 })).toBe(process.env.SYSG_UNIT ?? null);
+    expect(marks.size).toBe(1);
   });
 });
