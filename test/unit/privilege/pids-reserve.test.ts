@@ -1,7 +1,6 @@
 // The supervisor's share of its own pids limit (src/privilege/pids-reserve.ts), on a fake
 // cgroup tree: plain directories standing in for the v1 pids hierarchy and for cgroup2 (the
 // kernel's files are plain files here), found through fake /proc/self/cgroup and mountinfo.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
