@@ -37,7 +37,7 @@ services:
     // the main process crashes; 5000 is re-parented away from it but stays a member
     table = [{ pid: 5000, ppid: 1, pgid: 5000, startTime: 11 }, { pid: 6000, ppid: 1, pgid: 6000, startTime: 12 }];
     platform.exit(main, 1);
-    await clock.advance(1);
+    await clock.advance(100); // the sweep after a crash runs within 50 ms (one /proc scan shared by the runs ending meanwhile)
     expect(sup.snapshot("web")!.state).toBe("failed");
     const killed = platform.kills.filter((k) => k.signal === "SIGKILL").map((k) => k.pid);
     expect(killed).toContain(-main); // the group at once
@@ -66,7 +66,7 @@ services:
     // 5000 ended and the kernel gave its pid to an unrelated program
     table = [{ pid: 5000, ppid: 1, pgid: 5000, startTime: 99 }];
     platform.exit(main, 1);
-    await clock.advance(1);
+    await clock.advance(100); // the sweep after a crash runs within 50 ms (one /proc scan shared by the runs ending meanwhile)
     expect(platform.kills.map((k) => k.pid)).not.toContain(5000);
   });
 });
