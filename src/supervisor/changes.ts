@@ -94,22 +94,35 @@ export class ChangeQueue {
     const change: Change = { kind, units, origin, since: this.now() };
     // a queued SIGHUP reload goes next: changes that keep arriving must not starve it
     if (this.hangupQueued) {
-      const message = "a reload asked by SIGHUP is queued behind the change in progress; hint: try again when it ran (supervisor.log says `reloaded (SIGHUP)`)";
-      this.host.report("warn", null, `${kind} asked by ${describeOrigin(origin)} refused (busy): ${message.split("; hint")[0]}`);
-      return { ok: false, code: "busy", message };
+      return this.busy(kind, origin, "a reload asked by SIGHUP is queued behind the change in progress; hint: try again when it ran (supervisor.log says `reloaded (SIGHUP)`)");
     }
     for (const r of this.running) {
       if (!conflicts(r, change)) continue;
       const what = r.units === "all" || r.kind === "reload" ? "" : ` of ${[...r.units].join(", ")}`;
       const age = ((this.now() - r.since) / 1000).toFixed(1);
-      const message = `a ${r.kind}${what} asked by ${describeOrigin(r.origin)} is in progress (for ${age} s); hint: try again when it finished (\`sysg status\` shows the units settle)`;
-      this.host.report("warn", null, `${kind} asked by ${describeOrigin(origin)} refused (busy): ${message.split("; hint")[0]}`);
-      return { ok: false, code: "busy", message };
+      return this.busy(kind, origin, `a ${r.kind}${what} asked by ${describeOrigin(r.origin)} is in progress (for ${age} s); hint: try again when it finished (\`sysg status\` shows the units settle)`);
     }
     this.running.add(change);
     // who changed what, for supervisor.log (a SIGHUP reload says so itself)
     if (origin.kind === "client") this.host.report("info", null, `${kind}${units === "all" ? "" : ` of ${[...units].join(", ")}`} asked by ${describeOrigin(origin)}`);
     return { ok: true, change };
+  }
+
+  /** The `busy` answer, logged without its hint. */
+  private busy(kind: ChangeKind, origin: Origin, message: string): Refusal {
+    this.host.report("warn", null, `${kind} asked by ${describeOrigin(origin)} refused (busy): ${message.split("; hint")[0]}`);
+    return { ok: false, code: "busy", message };
+  }
+
+  /** Runs `body` holding the queue for the change, or answers why it cannot run now. */
+  private async within(kind: ChangeKind, units: Change["units"], origin: Origin, body: () => Promise<ChangeResult>): Promise<ChangeResult> {
+    const got = this.admit(kind, units, origin);
+    if (!got.ok) return got;
+    try {
+      return await body();
+    } finally {
+      this.release(got.change);
+    }
   }
 
   /** Ends a change; a SIGHUP queued meanwhile runs once nothing conflicts with a reload. */
@@ -150,11 +163,9 @@ export class ChangeQueue {
 
   /** Diff reload of `path` (default: the current file). */
   async reload(path: string | undefined, origin: Origin): Promise<ChangeResult> {
-    const got = this.admit("reload", "all", origin);
-    if (!got.ok) return got;
     const who = describeOrigin(origin);
     const { supervisor: sup, history, systemd } = this.host;
-    try {
+    return this.within("reload", "all", origin, async () => {
       systemd?.reloading(path ?? this.host.configPath());
       const loaded = await this.host.loadConfig(path);
       if (!loaded.ok) {
@@ -179,9 +190,7 @@ export class ChangeQueue {
         return { name: c.name, action: c.action, state: s?.state ?? "stopped", reason: s?.reason ?? (s ? null : "removed from config") };
       });
       return { ok: true, units };
-    } finally {
-      this.release(got.change);
-    }
+    });
   }
 
   /** Operator start of the named units (default: all) and what they depend on. */
@@ -190,15 +199,11 @@ export class ChangeQueue {
     const unknown = this.unknown(names);
     if (unknown) return unknown;
     const all = names ?? sup.names();
-    const got = this.admit("start", names ? sup.withDependencies(names) : "all", origin);
-    if (!got.ok) return got;
-    try {
+    return this.within("start", names ? sup.withDependencies(names) : "all", origin, async () => {
       sup.start(all);
       await sup.whenSettled(all);
       return { ok: true, units: actions(sup, all, "started") };
-    } finally {
-      this.release(got.change);
-    }
+    });
   }
 
   /** Operator stop of one unit (stopping everything is shutdown, which is no change: it always wins). */
@@ -206,14 +211,10 @@ export class ChangeQueue {
     const sup = this.host.supervisor;
     const unknown = this.unknown([name]);
     if (unknown) return unknown;
-    const got = this.admit("stop", new Set([name]), origin);
-    if (!got.ok) return got;
-    try {
+    return this.within("stop", new Set([name]), origin, async () => {
       await sup.stop(name);
       return { ok: true, units: actions(sup, [name], "stopped") };
-    } finally {
-      this.release(got.change);
-    }
+    });
   }
 
   /** Operator restart (rolling where the service says so) of the named units (default: all). */
@@ -222,18 +223,14 @@ export class ChangeQueue {
     const unknown = this.unknown(names);
     if (unknown) return unknown;
     const all = names ?? sup.names();
-    const got = this.admit("restart", names ? sup.withDependencies(names) : "all", origin);
-    if (!got.ok) return got;
     const who = describeOrigin(origin);
-    try {
+    return this.within("restart", names ? sup.withDependencies(names) : "all", origin, async () => {
       const failed = await sup.restart(all);
       for (const n of all) this.host.history.restartedBy(n, n in failed ? `restart by ${who}: rolling deployment failed: ${failed[n]}` : `restart by ${who}`);
       await sup.whenSettled(all);
       const units = actions(sup, all, "restarted").map((u): UnitAction => (u.name in failed ? { ...u, action: "deploy_failed" } : u));
       return { ok: true, units };
-    } finally {
-      this.release(got.change);
-    }
+    });
   }
 
   private unknown(names: string[] | undefined): Refusal | null {

@@ -11,20 +11,28 @@ beforeEach(() => {
 });
 afterEach(() => fx.remove());
 
-describe("process trees through the ProcScan seam", () => {
-  test("a crash SIGKILLs the descendant that left the group (setsid) as the tick saw it, and nothing that is not a member", async () => {
-    const config = await fx.good(`
+/** The scripted process table the supervisor's scans read; each test rewrites it. */
+let table: ProcEntry[] = [];
+
+/** One `web` service that is never restarted, started and running on the manual clock. */
+async function started() {
+  const config = await fx.good(`
 version: "1"
 services:
   web: { command: serve, restart_policy: never }
 `);
-    const clock = new ManualClock();
-    const platform = new FakePlatform(() => ({}), () => clock.now());
-    let table: ProcEntry[] = [];
-    const sup = new Supervisor({ platform, config, scan: () => table, sink: () => ({ attach: async () => {} }), report: () => {}, clock });
-    sup.start();
-    await clock.advance(100);
-    const main = sup.snapshot("web")!.pid!;
+  table = [];
+  const clock = new ManualClock();
+  const platform = new FakePlatform(() => ({}), () => clock.now());
+  const sup = new Supervisor({ platform, config, scan: () => table, sink: () => ({ attach: async () => {} }), report: () => {}, clock });
+  sup.start();
+  await clock.advance(100);
+  return { clock, platform, sup, main: sup.snapshot("web")!.pid! };
+}
+
+describe("process trees through the ProcScan seam", () => {
+  test("a crash SIGKILLs the descendant that left the group (setsid) as the tick saw it, and nothing that is not a member", async () => {
+    const { clock, platform, sup, main } = await started();
     // the main process forked 5000, which called setsid (its own group); 6000 is not ours
     table = [
       { pid: main, ppid: 1, pgid: main, startTime: 10 },
@@ -46,18 +54,7 @@ services:
   });
 
   test("a member whose pid was recycled (another start time) is never signalled", async () => {
-    const config = await fx.good(`
-version: "1"
-services:
-  web: { command: serve, restart_policy: never }
-`);
-    const clock = new ManualClock();
-    const platform = new FakePlatform(() => ({}), () => clock.now());
-    let table: ProcEntry[] = [];
-    const sup = new Supervisor({ platform, config, scan: () => table, sink: () => ({ attach: async () => {} }), report: () => {}, clock });
-    sup.start();
-    await clock.advance(100);
-    const main = sup.snapshot("web")!.pid!;
+    const { clock, platform, sup, main } = await started();
     table = [
       { pid: main, ppid: 1, pgid: main, startTime: 10 },
       { pid: 5000, ppid: main, pgid: 5000, startTime: 11 },
